@@ -1,0 +1,1 @@
+"""futurescan flows package."""

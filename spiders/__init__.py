@@ -1,0 +1,1 @@
+"""futurescan spiders package."""
