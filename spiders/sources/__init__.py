@@ -1,0 +1,1 @@
+"""The spiders, one module per source; the module name is the spider name."""
