@@ -213,8 +213,8 @@ class FuturescanSpider(scrapy.Spider):
 class PagedApiSpider(FuturescanSpider):
     """A search API asked once per technology of queries.toml, page after page.
 
-    Subclasses build a page request (``page_request``) and read a page (``read_page`` returns the
-    items, the total the API reports, and how to ask for the next page). Paging stops at the
+    Subclasses build a page request (``page_request``) and, after reading a page, ask
+    ``next_page`` for the following one with the offset and total the API reported. Paging stops at the
     API's total, at ``max_records_per_query`` from the query config, at ``max_pages``, or at an
     empty page. Extra arguments: ``queries_file`` (another queries.toml), ``techs`` (ids to crawl).
     """
@@ -244,15 +244,20 @@ class PagedApiSpider(FuturescanSpider):
                 "no_queries", None, f"no technology in {self.queries.path} has a {self.name} query"
             )
         for tech in self.techs:
-            yield self.page_request(tech, page=0, cursor=None)
+            yield self.page_request(tech, page=0, start=0, cursor=None)
 
-    def page_request(self, tech: TechQuery, page: int, cursor: Any) -> scrapy.Request:
+    def page_request(self, tech: TechQuery, page: int, start: int, cursor: Any) -> scrapy.Request:
+        """The request for one page: `page` counts from 0, `start` is the offset of its first record."""
         raise NotImplementedError
 
     def next_page(
         self, response: Response, tech: TechQuery, page: int, fetched: int, total: int | None, cursor: Any
     ) -> Iterator[scrapy.Request]:
-        """The request for the next page, unless a limit says stop."""
+        """The request for the next page, unless a limit says stop.
+
+        `fetched` is the offset after this page as the API reported it: APIs may return fewer
+        records than asked for, so the next page starts there, not at page * page_size.
+        """
         limit = self.queries.max_records_per_query
         if total is not None:
             limit = min(limit, total)
@@ -261,7 +266,7 @@ class PagedApiSpider(FuturescanSpider):
         if self.max_pages is not None and page + 1 >= self.max_pages:
             self.crawler.stats.inc_value("futurescan/stopped_at_max_pages")
             return
-        yield self.page_request(tech, page=page + 1, cursor=cursor)
+        yield self.page_request(tech, page=page + 1, start=fetched, cursor=cursor)
 
     def first_time(self, key: str) -> bool:
         """True the first time a record id is met in this crawl (several technologies match one paper)."""

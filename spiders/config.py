@@ -60,6 +60,7 @@ class TechQuery:
 
     id: str
     name: str
+    arxiv_all_categories: tuple[str, ...] = ()
     arxiv_categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     pubmed: str | None = None
@@ -67,7 +68,7 @@ class TechQuery:
 
     @property
     def has_arxiv(self) -> bool:
-        return bool(self.arxiv_categories or self.keywords)
+        return bool(self.arxiv_all_categories or self.arxiv_categories or self.keywords)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def load_queries(path: Path | str | None = None) -> QueryConfig:
             TechQuery(
                 id=tid,
                 name=str(entry.get("name", tid)),
+                arxiv_all_categories=_str_list(entry, "arxiv_all_categories", where),
                 arxiv_categories=_str_list(entry, "arxiv_categories", where),
                 keywords=_str_list(entry, "keywords", where),
                 pubmed=(entry.get("pubmed") or None),

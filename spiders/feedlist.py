@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 from spiders.base import FuturescanSpider, classify_failure
 from spiders.config import Feed, load_feeds
 from spiders.text import clean_inline, html_to_text, looks_like_html, transcode_gb_xml, xml_is_complete
+from warehouse.landing import parse_published
 
 # Lenient parsing is the point of feedparser (real feeds carry bare '&' and the like), but these
 # bozo exceptions mean the document itself is unusable rather than merely sloppy.
@@ -21,10 +22,19 @@ _FATAL_BOZO = ("no element found", "unclosed token", "junk after document elemen
 
 
 def _published(entry: Any) -> str | None:
+    """The entry's date (UTC day); feedparser's parse first, else the raw text when the landing contract reads it."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
             return dt.datetime.fromtimestamp(calendar.timegm(value), dt.UTC).date().isoformat()
+    for key in ("published", "updated", "created"):
+        # e.g. QQ's "2018-09-18 14:38:10", which feedparser does not read
+        try:
+            parsed = parse_published(entry.get(key))
+        except ValueError:
+            continue
+        if parsed is not None:
+            return parsed[0].isoformat()
     return None
 
 
@@ -143,14 +153,9 @@ class FeedListSpider(FuturescanSpider):
             item["extra"]["text_from"] = "summary_only"
             yield self.item(**item)
             return
-        text = trafilatura.extract(
-            html,
-            url=response.url,
-            include_comments=False,
-            include_tables=False,
-            favor_precision=True,
-            deduplicate=True,
-        )
+        # Tables stay in: older Chinese news sites lay the article body out in one. No
+        # `deduplicate`: its cache spans documents and would drop text shared by two articles.
+        text = trafilatura.extract(html, url=response.url, include_comments=False, favor_precision=True)
         if text and "\ufffd" in text:
             self.record_error(
                 "article_encoding", response.url, "undecodable characters in page", essential=False

@@ -58,8 +58,10 @@ class ValidatePipeline:
                     {"reason": reason, "message": exc.errors()[0].get("msg", ""), "url": data.get("url")}
                 )
                 stats.set_value("futurescan/drop_samples", samples)
+            # INFO, not WARNING: Scrapy logs the whole item, and the reason is already counted.
             raise DropItem(
-                f"invalid landing record ({reason}): {data.get('url') or data.get('title')!r}"
+                f"invalid landing record ({reason}): {data.get('url') or data.get('title')!r}",
+                log_level="INFO",
             ) from None
         return record.model_dump(mode="json", exclude_none=True)
 

@@ -23,10 +23,16 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 RECORDINGS_FILE = "recordings.json"
 
 
+# Parameters that say who asks (NCBI's tool/email, Crossref's mailto), not what is asked: a
+# recording answers whoever replays it.
+IDENTITY_PARAMS = frozenset({"mailto", "email", "tool", "api_key"})
+
+
 def recording_key(url: str) -> str:
-    """A scheme-less, order-insensitive key for a URL: ``host/path?sorted-query``."""
+    """A scheme-less, order-insensitive key for a URL: ``host/path?sorted-query`` without identity parameters."""
     parts = urlsplit(url)
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in IDENTITY_PARAMS]
+    query = urlencode(sorted(pairs))
     path = quote(unquote(parts.path) or "/", safe="/:@!$&'()*+,;=-._~")
     return f"{parts.netloc.lower()}{path}" + (f"?{query}" if query else "")
 

@@ -25,14 +25,31 @@ _ID = re.compile(r"arxiv\.org/abs/(.+?)(v\d+)?$")
 
 
 def search_query(tech: TechQuery, since: dt.date, until: dt.date) -> str:
-    """The arXiv search_query for a technology and a submission window (both days inclusive)."""
-    parts = []
+    """The arXiv search_query for a technology and a submission window (both days inclusive).
+
+    (every paper of the "all" categories) OR (a paper of the categories mentioning a keyword),
+    AND submitted within the window.
+    """
+    clauses = []
+    if tech.arxiv_all_categories:
+        clauses.append(_any("cat:", tech.arxiv_all_categories))
+    narrow = []
     if tech.arxiv_categories:
-        parts.append("(" + " OR ".join(f"cat:{c}" for c in tech.arxiv_categories) + ")")
+        narrow.append(_any("cat:", tech.arxiv_categories))
     if tech.keywords:
-        parts.append("(" + " OR ".join(f'all:"{k}"' if " " in k else f"all:{k}" for k in tech.keywords) + ")")
-    parts.append(f"submittedDate:[{since:%Y%m%d}0000 TO {until:%Y%m%d}2359]")
-    return " AND ".join(parts)
+        narrow.append(_any("all:", tech.keywords))
+    if narrow:
+        clauses.append(" AND ".join(narrow) if len(narrow) == 1 else "(" + " AND ".join(narrow) + ")")
+    topic = clauses[0] if len(clauses) == 1 else "(" + " OR ".join(clauses) + ")"
+    return f"{topic} AND submittedDate:[{since:%Y%m%d}0000 TO {until:%Y%m%d}2359]"
+
+
+def _any(field: str, terms: tuple[str, ...]) -> str:
+    # Quote anything but a bare word or category id: arXiv's parser splits on spaces and hyphens.
+    def term(t: str) -> str:
+        return f"{field}{t}" if field == "cat:" or t.isalnum() else f'{field}"{t}"'
+
+    return "(" + " OR ".join(term(t) for t in terms) + ")"
 
 
 def page_url(tech: TechQuery, since: dt.date, until: dt.date, start: int, size: int, api: str = API) -> str:
@@ -99,16 +116,16 @@ class ArxivSpider(PagedApiSpider):
     def wants(self, tech: TechQuery) -> bool:
         return tech.has_arxiv
 
-    def page_request(self, tech: TechQuery, page: int, cursor: Any) -> scrapy.Request:
-        url = page_url(tech, self.window_start(), self.until, page * self.page_size, self.page_size)
-        return self.get(url, self.parse_page, cb_kwargs={"tech": tech, "page": page})
+    def page_request(self, tech: TechQuery, page: int, start: int, cursor: Any) -> scrapy.Request:
+        url = page_url(tech, self.window_start(), self.until, start, self.page_size)
+        return self.get(url, self.parse_page, cb_kwargs={"tech": tech, "page": page, "start": start})
 
-    def parse_page(self, response: Response, tech: TechQuery, page: int) -> Any:
+    def parse_page(self, response: Response, tech: TechQuery, page: int, start: int) -> Any:
         root = self.xml_or_error(response)
         if root is None:
             return
         total = int(text_of(root.find("opensearch:totalResults", NS)) or 0)
-        start = int(text_of(root.find("opensearch:startIndex", NS)) or page * self.page_size)
+        start = int(text_of(root.find("opensearch:startIndex", NS)) or start)
         entries = root.findall("atom:entry", NS)
         if not entries and start < total:
             # arXiv sometimes answers a valid page with no entries; asking again usually works.

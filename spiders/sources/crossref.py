@@ -89,13 +89,13 @@ class CrossrefSpider(PagedApiSpider):
     def wants(self, tech: TechQuery) -> bool:
         return bool(tech.crossref)
 
-    def page_request(self, tech: TechQuery, page: int, cursor: Any) -> scrapy.Request:
+    def page_request(self, tech: TechQuery, page: int, start: int, cursor: Any) -> scrapy.Request:
         assert tech.crossref
         contact = self.settings.get("FUTURESCAN_CONTACT", "")
         url = works_url(
             tech.crossref, self.window_start(), self.until, self.page_size, cursor or "*", contact
         )
-        return self.get(url, self.parse_page, cb_kwargs={"tech": tech, "page": page, "fetched": 0})
+        return self.get(url, self.parse_page, cb_kwargs={"tech": tech, "page": page, "fetched": start})
 
     def parse_page(self, response: Response, tech: TechQuery, page: int, fetched: int) -> Any:
         data = self.json_or_error(response)
@@ -118,6 +118,4 @@ class CrossrefSpider(PagedApiSpider):
         cursor = message.get("next-cursor")
         fetched += len(works or [])
         if works and cursor:
-            for req in self.next_page(response, tech, page, fetched, message.get("total-results"), cursor):
-                req.cb_kwargs["fetched"] = fetched
-                yield req
+            yield from self.next_page(response, tech, page, fetched, message.get("total-results"), cursor)

@@ -144,14 +144,12 @@ class PubmedSpider(PagedApiSpider):
     def contact(self) -> str:
         return self.settings.get("FUTURESCAN_CONTACT", "")
 
-    def page_request(self, tech: TechQuery, page: int, cursor: Any) -> scrapy.Request:
+    def page_request(self, tech: TechQuery, page: int, start: int, cursor: Any) -> scrapy.Request:
         assert tech.pubmed
-        url = search_url(
-            tech.pubmed, self.window_start(), self.until, page * self.page_size, self.page_size, self.contact
-        )
-        return self.get(url, self.parse_search, cb_kwargs={"tech": tech, "page": page})
+        url = search_url(tech.pubmed, self.window_start(), self.until, start, self.page_size, self.contact)
+        return self.get(url, self.parse_search, cb_kwargs={"tech": tech, "page": page, "start": start})
 
-    def parse_search(self, response: Response, tech: TechQuery, page: int) -> Any:
+    def parse_search(self, response: Response, tech: TechQuery, page: int, start: int) -> Any:
         root = self.xml_or_error(response)
         if root is None:
             return
@@ -163,7 +161,7 @@ class PubmedSpider(PagedApiSpider):
         for err in root.findall("ERROR"):
             self.record_error("api_error", response.url, text_of(err))
         count = int(text_of(root.find("Count")) or 0)
-        start = int(text_of(root.find("RetStart")) or page * self.page_size)
+        start = int(text_of(root.find("RetStart")) or start)
         ids = [text_of(i) for i in root.findall("IdList/Id") if text_of(i)]
         new = [i for i in ids if self.first_time(i)]
         if new:
