@@ -1,0 +1,59 @@
+"""One writer, many readers: reads keep working (on the published copy) while another process writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+ROOT = Path(__file__).parents[2]
+
+_HOLD_WRITER = """
+import sys, time
+from pathlib import Path
+from warehouse.db import connect_writer
+con = connect_writer(Path(sys.argv[1]))
+con.execute("BEGIN TRANSACTION")
+con.execute("INSERT INTO scans (scan_id, started_at, status) VALUES ('held', now(), 'running')")
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+con.execute("COMMIT")
+"""
+
+
+def test_reader_uses_published_copy_while_another_process_writes(home: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    lines = "\n".join(json.dumps({"source": "t", "kind": "news", "title": f"Item {i} on 6G base stations"}) for i in range(3))
+    (tmp_path / "l.jsonl").write_text(lines + "\n")
+    res = runner.invoke(app, ["ingest", str(tmp_path / "l.jsonl")])
+    assert res.exit_code == 0, res.output
+    assert (home / "published" / "warehouse.duckdb").exists()
+
+    writer = subprocess.Popen([sys.executable, "-c", _HOLD_WRITER, str(home / "warehouse.duckdb"), "20"],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "holding"
+        reader = subprocess.run([sys.executable, "-m", "flows.cli", "db", "status", "--format", "json"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120, env=dict(os.environ))
+        assert reader.returncode == 0, reader.stderr
+        assert "published copy" in reader.stderr
+        assert '"table": "documents"' in reader.stdout and '"rows": 3' in reader.stdout
+        # a second writer gets a clear error instead of a traceback
+        second = subprocess.run([sys.executable, "-m", "flows.cli", "db", "migrate"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120, env=dict(os.environ))
+        assert second.returncode == 1
+        assert "another futurescan process is writing" in second.stderr
+    finally:
+        writer.kill()
+        writer.wait()
+    time.sleep(0.2)
+    live = subprocess.run([sys.executable, "-m", "flows.cli", "db", "status"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ))
+    assert live.returncode == 0 and "live warehouse" in live.stderr

@@ -1,0 +1,122 @@
+"""Connections to the warehouse: one writer at a time, readers on the live file or the published copy.
+
+DuckDB lets one process hold a database file for writing, and while it does no other process can
+open that file at all, not even read-only. So every write command publishes a read-only copy when it
+commits, and readers fall back to that copy while a writer holds the live file, saying how fresh it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse problem worth a clear one-line message to the user."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse for writing."""
+
+
+class WarehouseMissing(WarehouseError):
+    """There is no warehouse yet (nothing was migrated or ingested)."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "conflicting" in text or "being used" in text
+
+
+def connect_writer(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the live warehouse for writing, creating it (and its folder) when absent."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(db_path), config=dict(_CONFIG))
+    except duckdb.IOException as exc:
+        if _is_lock_error(exc):
+            raise WarehouseBusy(
+                f"another futurescan process is writing {db_path}; wait for it to finish "
+                f"(read commands keep working on the published copy). DuckDB said: {exc}"
+            ) from exc
+        raise
+
+
+@dataclass(frozen=True)
+class ReaderInfo:
+    """Which file a reader opened and how fresh it is."""
+
+    path: Path
+    live: bool
+    as_of: dt.datetime
+
+    def describe(self) -> str:
+        stamp = self.as_of.strftime("%Y-%m-%d %H:%M")
+        if self.live:
+            return f"data as of {stamp} (live warehouse)"
+        return f"data as of {stamp} (published copy; a scan is writing the live warehouse)"
+
+
+def connect_reader(db_path: Path, published_path: Path) -> tuple[duckdb.DuckDBPyConnection, ReaderInfo]:
+    """Open the live warehouse read-only, or the published copy while a writer holds the live one."""
+    if db_path.exists():
+        try:
+            con = duckdb.connect(str(db_path), read_only=True, config=dict(_CONFIG))
+            mtime = dt.datetime.fromtimestamp(db_path.stat().st_mtime)
+            return con, ReaderInfo(db_path, True, mtime)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+    if published_path.exists():
+        con = duckdb.connect(str(published_path), read_only=True, config=dict(_CONFIG))
+        mtime = dt.datetime.fromtimestamp(published_path.stat().st_mtime)
+        return con, ReaderInfo(published_path, False, mtime)
+    if db_path.exists():
+        raise WarehouseBusy(
+            f"{db_path} is held by a writer and no published copy exists yet at {published_path}; "
+            "try again when the running command finishes"
+        )
+    raise WarehouseMissing(f"no warehouse at {db_path}: run `futurescan db migrate` or `futurescan ingest` first")
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block inside BEGIN/COMMIT; any exception rolls everything back."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def publish(con: duckdb.DuckDBPyConnection, db_path: Path, published_path: Path) -> Path:
+    """Checkpoint the live file and atomically replace the published read-only copy with it.
+
+    Runs while the caller still holds the writer connection, so nobody writes during the copy.
+    Readers that already opened the previous copy keep reading it undisturbed.
+    """
+    con.execute("CHECKPOINT")
+    published_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published_path.with_name(f".{published_path.name}.{os.getpid()}.tmp")
+    shutil.copyfile(db_path, tmp)
+    os.replace(tmp, published_path)
+    return published_path
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a table exists in the main schema."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])

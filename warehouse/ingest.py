@@ -1,0 +1,657 @@
+"""Bulk loading of landing files and real corpora into `documents`, with dedup, history and rejects.
+
+A file loads inside one transaction, in chunks: each chunk is validated row by row in Python (so a
+bad row is rejected with its line number and reason while the rest still loads), resolved to
+document ids, merged, and written with a handful of set-based SQL statements over Arrow tables —
+never row-by-row inserts. A file already loaded (same bytes) is skipped, and every write is an
+upsert, so loading anything twice changes nothing; a load killed half-way rolls back entirely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+from pydantic import ValidationError
+
+from warehouse import identity
+from warehouse.corpora import ADAPTERS, format_for
+from warehouse.db import transaction
+from warehouse.landing import MAX_LINE_BYTES, LandingRecord, parse_published
+from warehouse.language import detect_language
+
+Progress = Callable[[str, int], None]
+MAX_REJECTS_REPORTED = 50
+
+
+
+@dataclass
+class IngestReport:
+    """What one load did: counts, and the first rejects with their line numbers and reasons."""
+
+    path: str
+    format: str
+    file_sha256: str = ""
+    rows_total: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    docs_new: int = 0
+    docs_updated: int = 0
+    docs_unchanged: int = 0
+    skipped: bool = False
+    seconds: float = 0.0
+    rejects: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.rows_loaded / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Row:
+    """A validated record with everything the merge needs already computed."""
+
+    line: int
+    source: str
+    record_id: str
+    kind: str
+    title: str
+    abstract: str | None
+    body: str | None
+    url: str | None
+    published: dt.date | None
+    precision: str | None
+    language: str | None
+    language_detected: bool
+    authors: list[str]
+    affiliations: list[str]
+    countries: list[str]
+    categories: list[str]
+    keywords: list[str]
+    doi: str | None
+    arxiv_id: str | None
+    pmid: str | None
+    seen: dt.datetime
+    extra: dict[str, Any]
+    content_hash: str
+    keys: list[str]
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.abstract or self.body)
+
+
+def content_hash(title: str, abstract: str | None, body: str | None) -> str:
+    """sha256 of the whitespace-normalised text; what decides whether a document changed."""
+    parts = [" ".join(p.split()) for p in (title, abstract or "", body or "")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _condense(exc: ValidationError) -> str:
+    msgs = []
+    for err in exc.errors(include_url=False)[:4]:
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "record"
+        msgs.append(f"{loc}: {err.get('msg')}")
+    return "; ".join(msgs)
+
+
+def _prepare(rec: LandingRecord, line: int, load_time: dt.datetime) -> _Row:
+    parsed = parse_published(rec.published)
+    language, detected = rec.language, False
+    if not language:
+        language = detect_language(" ".join(filter(None, (rec.title, rec.abstract, (rec.text or "")[:500]))))
+        detected = language is not None
+    doi = identity.normalize_doi(rec.doi)
+    arxiv_id = identity.normalize_arxiv_id(rec.arxiv_id)
+    pmid = identity.normalize_pmid(rec.pmid)
+    canonical = identity.canonical_url(rec.url)
+    url = canonical or rec.url
+    record_id = rec.source_record_id or ""
+    seen = rec.fetched_at.replace(tzinfo=None) if rec.fetched_at else load_time
+    return _Row(
+        line=line,
+        source=rec.source,
+        record_id=record_id,
+        kind=rec.kind,
+        title=rec.title,
+        abstract=rec.abstract,
+        body=rec.text,
+        url=url,
+        published=parsed[0] if parsed else None,
+        precision=parsed[1] if parsed else None,
+        language=language.lower() if language else None,
+        language_detected=detected,
+        authors=rec.authors,
+        affiliations=rec.affiliations,
+        countries=sorted(set(rec.countries)),
+        categories=sorted(set(rec.categories)),
+        keywords=sorted(set(rec.keywords)),
+        doi=doi,
+        arxiv_id=arxiv_id,
+        pmid=pmid,
+        seen=seen,
+        extra={k: v for k, v in rec.extra.items() if v is not None},
+        content_hash=content_hash(rec.title, rec.abstract, rec.text),
+        keys=identity.record_keys(
+            source=rec.source,
+            kind=rec.kind,
+            title=rec.title,
+            arxiv_id=arxiv_id,
+            doi=doi,
+            pmid=pmid,
+            source_record_id=rec.source_record_id,
+            url=canonical,
+        ),
+    )
+
+
+def _open_lines(path: Path) -> Iterator[bytes]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        yield from fh
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _parse_lines(
+    lines: Iterable[bytes], fmt: str, load_time: dt.datetime, report: IngestReport, rejects: list[tuple[int, str, str]]
+) -> Iterator[_Row]:
+    adapter = ADAPTERS.get(fmt)
+    for n, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        report.rows_total += 1
+        if len(raw) > MAX_LINE_BYTES:
+            rejects.append((n, f"line is {len(raw):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit", ""))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            rejects.append((n, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); landing files must be UTF-8",
+                            raw[:2000].decode("utf-8", "replace")))
+            continue
+        try:
+            obj = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            rejects.append((n, f"bad JSON: {exc}", text[:2000]))
+            continue
+        if not isinstance(obj, dict):
+            rejects.append((n, f"expected a JSON object, got {type(obj).__name__}", text[:2000]))
+            continue
+        try:
+            rec = LandingRecord.model_validate(adapter(obj) if adapter else obj)
+        except ValidationError as exc:
+            rejects.append((n, _condense(exc), text[:2000]))
+            continue
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a corpus row of the wrong shape
+            rejects.append((n, f"cannot map {fmt} row: {exc!r}", text[:2000]))
+            continue
+        yield _prepare(rec, n, load_time)
+
+
+def _chunks(rows: Iterator[_Row], size: int) -> Iterator[list[_Row]]:
+    chunk: list[_Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --------------------------------------------------------------------------------------------------
+# Identity resolution and merging
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _lookup_keys(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    con.register("_fs_keys", pa.table({"key": pa.array(keys, pa.string())}))
+    try:
+        found = con.execute("SELECT k.key, d.doc_id FROM _fs_keys k JOIN document_keys d USING (key)").fetchall()
+    finally:
+        con.unregister("_fs_keys")
+    return dict(found)
+
+
+def _lookup_docs(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, tuple[str, str, str, bool]]:
+    if not doc_ids:
+        return {}
+    con.register("_fs_ids", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
+    try:
+        found = con.execute(
+            "SELECT d.doc_id, d.primary_source, d.primary_record, d.content_hash, "
+            "(d.abstract IS NOT NULL OR d.body IS NOT NULL) "
+            "FROM _fs_ids i JOIN documents d USING (doc_id)"
+        ).fetchall()
+    finally:
+        con.unregister("_fs_ids")
+    return {r[0]: (r[1], r[2], r[3], bool(r[4])) for r in found}
+
+
+def _group(rows: list[_Row], existing_keys: dict[str, str]) -> list[tuple[str, list[_Row]]]:
+    """Rows that share any key are one document; its id is an existing one or its best key's."""
+    uf = _UnionFind(len(rows))
+    owner: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        for key in row.keys:
+            if key in owner:
+                uf.union(owner[key], i)
+            else:
+                owner[key] = i
+    members: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        members.setdefault(uf.find(i), []).append(i)
+    groups = []
+    rank = {k: n for n, k in enumerate(identity.KEY_PRIORITY)}
+    for idx in members.values():
+        group_rows = [rows[i] for i in idx]
+        keys = sorted({k for r in group_rows for k in r.keys}, key=lambda k: (rank[k.partition(":")[0]], k))
+        known = [existing_keys[k] for k in keys if k in existing_keys]
+        if known:
+            doc_id = known[0]
+        elif keys:
+            doc_id = identity.doc_id_from_key(keys[0])
+        else:
+            doc_id = "hash:" + group_rows[0].content_hash[:24]
+        groups.append((doc_id, group_rows))
+    return groups
+
+
+def _union_lists(*lists: list[str]) -> list[str]:
+    return sorted({v for lst in lists for v in lst})
+
+
+def _merge(doc_id: str, rows: list[_Row], existing: tuple[str, str, str, bool] | None) -> dict[str, Any]:
+    """One document row from the group's records, and what to do with the stored one.
+
+    A document's text comes from one primary record (source + record id): the first record seen
+    with text. Only a new version of that same record replaces the text (keeping the old hash in
+    history); other records, from other sources or duplicates, only fill what is missing. This
+    makes re-loading any mix of files in any order converge instead of flip-flopping.
+    """
+    if existing:
+        primary_source, primary_record, stored_hash, stored_has_text = existing
+        primary_rows = [r for r in rows if r.source == primary_source and r.record_id == primary_record]
+        if not stored_has_text and not primary_rows:
+            # A second record brings text the document never had: adopt it as the new primary.
+            texty = [r for r in rows if r.has_text]
+            if texty:
+                primary_rows = [texty[0]]
+        primary = primary_rows[-1] if primary_rows else None
+        action = "replace" if primary is not None and primary.content_hash != stored_hash else "fill"
+        base = primary or rows[-1]
+    else:
+        texty = [r for r in rows if r.has_text]
+        first = texty[0] if texty else rows[0]
+        base = [r for r in rows if r.source == first.source and r.record_id == first.record_id][-1]
+        action = "insert"
+    doc = {
+        "doc_id": doc_id,
+        "action": action,
+        "kind": base.kind,
+        "language": base.language,
+        "language_detected": base.language_detected,
+        "title": base.title,
+        "abstract": base.abstract,
+        "body": base.body,
+        "published": base.published,
+        "date_precision": base.precision,
+        "authors": base.authors,
+        "affiliations": base.affiliations,
+        "countries": base.countries,
+        "categories": base.categories,
+        "keywords": base.keywords,
+        "url": base.url,
+        "arxiv_id": base.arxiv_id,
+        "doi": base.doi,
+        "pmid": base.pmid,
+        "primary_source": base.source,
+        "primary_record": base.record_id,
+        "extra": base.extra,
+        "content_hash": base.content_hash,
+        "seen_first": base.seen,
+        "seen_last": base.seen,
+    }
+    if len(rows) > 1:
+        others = [r for r in rows if r is not base]
+        if doc["published"] is None and (dated := [r for r in others if r.published is not None]):
+            doc["published"], doc["date_precision"] = dated[0].published, dated[0].precision
+        for name in ("url", "arxiv_id", "doi", "pmid"):
+            doc[name] = doc[name] or next((getattr(r, name) for r in others if getattr(r, name)), None)
+        doc["authors"] = doc["authors"] or next((r.authors for r in others if r.authors), [])
+        for name in ("affiliations", "countries", "categories", "keywords"):
+            doc[name] = _union_lists(*(getattr(r, name) for r in rows))
+        extra: dict[str, Any] = {}
+        for r in others:
+            extra.update(r.extra)
+        extra.update(base.extra)
+        doc["extra"] = extra
+        doc["seen_first"] = min(r.seen for r in rows)
+        doc["seen_last"] = max(r.seen for r in rows)
+    doc["extra"] = orjson.dumps(doc["extra"], default=str, option=orjson.OPT_SORT_KEYS).decode()
+    return doc
+
+
+_DOC_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("action", pa.string()),
+        ("kind", pa.string()),
+        ("language", pa.string()),
+        ("language_detected", pa.bool_()),
+        ("title", pa.string()),
+        ("abstract", pa.string()),
+        ("body", pa.string()),
+        ("published", pa.date32()),
+        ("date_precision", pa.string()),
+        ("authors", pa.list_(pa.string())),
+        ("affiliations", pa.list_(pa.string())),
+        ("countries", pa.list_(pa.string())),
+        ("categories", pa.list_(pa.string())),
+        ("keywords", pa.list_(pa.string())),
+        ("url", pa.string()),
+        ("arxiv_id", pa.string()),
+        ("doi", pa.string()),
+        ("pmid", pa.string()),
+        ("primary_source", pa.string()),
+        ("primary_record", pa.string()),
+        ("extra", pa.string()),
+        ("content_hash", pa.string()),
+        ("seen_first", pa.timestamp("us")),
+        ("seen_last", pa.timestamp("us")),
+    ]
+)
+
+_INSERT_DOCS = """
+INSERT INTO documents
+SELECT doc_id, kind, language, language_detected, title, abstract, body, published, date_precision,
+       authors, affiliations, countries, categories, keywords, url, arxiv_id, doi, pmid, primary_source,
+       primary_record, extra::JSON, content_hash, 1, seen_first, seen_last, $now
+FROM _fs_docs WHERE action = 'insert'
+"""
+
+_KEEP_HISTORY = """
+INSERT INTO document_history
+SELECT d.doc_id, d.version, d.content_hash, d.title, $now
+FROM documents d JOIN _fs_docs i USING (doc_id)
+WHERE i.action = 'replace'
+ON CONFLICT DO NOTHING
+"""
+
+# One UPDATE per stored document: 'replace' takes the primary source's new text, 'fill' only adds
+# what the stored document lacks. Lists are kept sorted and distinct so re-loads are no-ops.
+_UPDATE_DOCS = """
+UPDATE documents AS d SET
+    title        = CASE WHEN i.action = 'replace' THEN i.title ELSE d.title END,
+    abstract     = CASE WHEN i.action = 'replace' THEN i.abstract ELSE d.abstract END,
+    body         = CASE WHEN i.action = 'replace' THEN i.body ELSE d.body END,
+    kind         = CASE WHEN i.action = 'replace' THEN i.kind ELSE d.kind END,
+    language     = CASE WHEN i.action = 'replace' THEN i.language ELSE coalesce(d.language, i.language) END,
+    language_detected = CASE WHEN i.action = 'replace' THEN i.language_detected ELSE d.language_detected END,
+    primary_source = CASE WHEN i.action = 'replace' THEN i.primary_source ELSE d.primary_source END,
+    primary_record = CASE WHEN i.action = 'replace' THEN i.primary_record ELSE d.primary_record END,
+    content_hash = CASE WHEN i.action = 'replace' THEN i.content_hash ELSE d.content_hash END,
+    version      = CASE WHEN i.action = 'replace' THEN d.version + 1 ELSE d.version END,
+    updated_at   = CASE WHEN i.action = 'replace' THEN $now ELSE d.updated_at END,
+    published    = CASE WHEN i.action = 'replace' THEN coalesce(i.published, d.published)
+                        ELSE coalesce(d.published, i.published) END,
+    date_precision = CASE WHEN i.action = 'replace' AND i.published IS NOT NULL THEN i.date_precision
+                          WHEN d.published IS NULL THEN i.date_precision ELSE d.date_precision END,
+    authors      = CASE WHEN i.action = 'replace' AND len(i.authors) > 0 THEN i.authors
+                        WHEN len(coalesce(d.authors, [])) = 0 THEN i.authors ELSE d.authors END,
+    affiliations = list_sort(list_distinct(list_concat(coalesce(d.affiliations, []), i.affiliations))),
+    countries    = list_sort(list_distinct(list_concat(coalesce(d.countries, []), i.countries))),
+    categories   = list_sort(list_distinct(list_concat(coalesce(d.categories, []), i.categories))),
+    keywords     = list_sort(list_distinct(list_concat(coalesce(d.keywords, []), i.keywords))),
+    url          = coalesce(d.url, i.url),
+    arxiv_id     = coalesce(d.arxiv_id, i.arxiv_id),
+    doi          = coalesce(d.doi, i.doi),
+    pmid         = coalesce(d.pmid, i.pmid),
+    extra        = CASE WHEN i.action = 'replace' THEN json_merge_patch(d.extra, i.extra::JSON)
+                        ELSE json_merge_patch(i.extra::JSON, d.extra) END,
+    first_seen   = least(d.first_seen, i.seen_first),
+    last_seen    = greatest(d.last_seen, i.seen_last)
+FROM _fs_docs AS i
+WHERE d.doc_id = i.doc_id AND i.action IN ('replace', 'fill')
+"""
+
+_UPSERT_SOURCES_OF_DOCS = """
+INSERT INTO document_sources
+SELECT doc_id, source_id, source_record_id, url, content_hash, seen_first, seen_last FROM _fs_srcs
+ON CONFLICT (doc_id, source_id, source_record_id) DO UPDATE SET
+    url = coalesce(excluded.url, document_sources.url),
+    content_hash = excluded.content_hash,
+    first_seen = least(document_sources.first_seen, excluded.first_seen),
+    last_seen = greatest(document_sources.last_seen, excluded.last_seen)
+"""
+
+
+def _write_chunk(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datetime, report: IngestReport) -> None:
+    all_keys = sorted({k for r in rows for k in r.keys})
+    groups = _group(rows, _lookup_keys(con, all_keys))
+    existing = _lookup_docs(con, [doc_id for doc_id, _ in groups])
+    docs = [_merge(doc_id, grp, existing.get(doc_id)) for doc_id, grp in groups]
+    key_rows = {(k, doc_id) for doc_id, grp in groups for r in grp for k in r.keys}
+    src_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for doc_id, grp in groups:
+        for r in grp:  # later lines win for the same (document, source, record)
+            pk = (doc_id, r.source, r.record_id)
+            prev = src_rows.get(pk)
+            src_rows[pk] = {
+                "doc_id": doc_id, "source_id": r.source, "source_record_id": r.record_id, "url": r.url,
+                "content_hash": r.content_hash,
+                "seen_first": min(r.seen, prev["seen_first"]) if prev else r.seen,
+                "seen_last": max(r.seen, prev["seen_last"]) if prev else r.seen,
+            }
+    docs_tbl = pa.Table.from_pylist(docs, schema=_DOC_SCHEMA)
+    keys_tbl = pa.table(
+        {"key": [k for k, _ in key_rows], "doc_id": [d for _, d in key_rows]},
+        schema=pa.schema([("key", pa.string()), ("doc_id", pa.string())]),
+    )
+    srcs_tbl = pa.Table.from_pylist(list(src_rows.values()))
+    con.register("_fs_docs", docs_tbl)
+    con.register("_fs_keys_new", keys_tbl)
+    con.register("_fs_srcs", srcs_tbl)
+    try:
+        params = {"now": now}
+        con.execute(_KEEP_HISTORY, params)
+        con.execute(_UPDATE_DOCS, params)
+        con.execute(_INSERT_DOCS, params)
+        con.execute("INSERT INTO document_keys SELECT key, doc_id FROM _fs_keys_new ON CONFLICT DO NOTHING")
+        con.execute(_UPSERT_SOURCES_OF_DOCS)
+    finally:
+        for name in ("_fs_docs", "_fs_keys_new", "_fs_srcs"):
+            con.unregister(name)
+    counts = {"insert": 0, "replace": 0, "fill": 0}
+    for d in docs:
+        counts[d["action"]] += 1
+    report.docs_new += counts["insert"]
+    report.docs_updated += counts["replace"]
+    report.docs_unchanged += counts["fill"]
+    report.rows_loaded += len(rows)
+
+
+def _record_sources(con: duckdb.DuckDBPyConnection, sources: dict[str, str], now: dt.datetime) -> None:
+    if not sources:
+        return
+    con.register(
+        "_fs_sources", pa.table({"source_id": list(sources), "kind": list(sources.values())})
+    )
+    try:
+        con.execute(
+            """
+            INSERT INTO sources (source_id, kind, name, first_seen, last_seen, documents)
+            SELECT source_id, kind, source_id, $now, $now, 0 FROM _fs_sources
+            ON CONFLICT (source_id) DO UPDATE SET last_seen = excluded.last_seen
+            """,
+            {"now": now},
+        )
+        con.execute(
+            """
+            UPDATE sources SET documents = c.n
+            FROM (SELECT source_id, count(DISTINCT doc_id) AS n FROM document_sources
+                  WHERE source_id IN (SELECT source_id FROM _fs_sources) GROUP BY source_id) c
+            WHERE sources.source_id = c.source_id
+            """
+        )
+    finally:
+        con.unregister("_fs_sources")
+
+
+def _record_rejects(
+    con: duckdb.DuckDBPyConnection, sha: str, path: str, rejects: list[tuple[int, str, str]], now: dt.datetime
+) -> None:
+    if not rejects:
+        return
+    tbl = pa.table(
+        {
+            "file_sha256": [sha] * len(rejects),
+            "path": [path] * len(rejects),
+            "line": [r[0] for r in rejects],
+            "reason": [r[1] for r in rejects],
+            "raw": [r[2] for r in rejects],
+        }
+    )
+    con.register("_fs_rejects", tbl)
+    try:
+        con.execute(
+            "INSERT INTO rejects SELECT file_sha256, path, line, reason, raw, $now FROM _fs_rejects "
+            "ON CONFLICT DO NOTHING",
+            {"now": now},
+        )
+    finally:
+        con.unregister("_fs_rejects")
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, dt.datetime] | None:
+    """(path, loaded_at) when a file with these bytes was loaded before."""
+    row = con.execute("SELECT path, loaded_at FROM landing_files WHERE file_sha256 = ?", [sha]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    lines: Iterable[bytes],
+    report: IngestReport,
+    *,
+    chunk_size: int,
+    progress: Progress | None,
+) -> None:
+    now = dt.datetime.now().replace(microsecond=0)
+    started = time.perf_counter()
+    rejects: list[tuple[int, str, str]] = []
+    sources: dict[str, str] = {}
+    with transaction(con):
+        for chunk in _chunks(_parse_lines(lines, report.format, now, report, rejects), chunk_size):
+            for r in chunk:
+                sources.setdefault(r.source, r.kind)
+            _write_chunk(con, chunk, now, report)
+            if progress:
+                progress("rows", report.rows_total)
+        _record_sources(con, sources, now)
+        _record_rejects(con, report.file_sha256, report.path, rejects, now)
+        report.rows_rejected = len(rejects)
+        report.rejects = [(n, why) for n, why, _ in rejects[:MAX_REJECTS_REPORTED]]
+        report.seconds = time.perf_counter() - started
+        con.execute(
+            "INSERT INTO landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [
+                report.file_sha256, report.path, report.format, now, report.rows_total, report.rows_loaded,
+                report.rows_rejected, report.docs_new, report.docs_updated, report.docs_unchanged, report.seconds,
+            ],
+        )
+        if progress:
+            progress("committing", report.rows_total)
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    fmt: str = "auto",
+    force: bool = False,
+    chunk_size: int = 50_000,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Load one landing file or corpus file (JSON Lines, optionally .gz) in one transaction.
+
+    `fmt` is 'auto' (a known corpus by file name, else the landing format), 'landing', or a corpus
+    name from :data:`warehouse.corpora.ADAPTERS`. A file whose bytes were loaded before is skipped
+    unless `force` is set (and even then the upserts change nothing but last-seen times).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such landing file: {path}")
+    chosen = format_for(path) if fmt == "auto" else fmt
+    if chosen != "landing" and chosen not in ADAPTERS:
+        raise ValueError(f"unknown format {chosen!r}; choose 'landing' or one of: {', '.join(sorted(ADAPTERS))}")
+    report = IngestReport(path=str(path), format=chosen, file_sha256=_file_sha256(path))
+    if not force and already_loaded(con, report.file_sha256):
+        report.skipped = True
+        return report
+    _load(con, _open_lines(path), report, chunk_size=chunk_size, progress=progress)
+    return report
+
+
+def ingest_records(
+    con: duckdb.DuckDBPyConnection,
+    records: Iterable[dict[str, Any] | LandingRecord],
+    *,
+    origin: str = "records",
+    chunk_size: int = 50_000,
+) -> IngestReport:
+    """Load in-memory landing records (tests, adapters) through exactly the same path as a file."""
+    payload = [
+        (r.model_dump_json() if isinstance(r, LandingRecord) else json.dumps(r, ensure_ascii=False, default=str))
+        for r in records
+    ]
+    data = "\n".join(payload).encode()
+    report = IngestReport(path=f"<{origin}>", format="landing", file_sha256=hashlib.sha256(data).hexdigest())
+    _load(con, data.splitlines(), report, chunk_size=chunk_size, progress=None)
+    return report
+
+
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    *,
+    fmt: str = "auto",
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[IngestReport]:
+    """Load several files, each in its own transaction, in the order given."""
+    return [ingest_file(con, Path(p), fmt=fmt, force=force, progress=progress) for p in paths]
