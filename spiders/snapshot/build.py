@@ -525,9 +525,64 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
     parser.add_argument("--out", type=Path, default=SNAPSHOT_FILE)
+    parser.add_argument(
+        "--test-fixtures", type=Path, help="write the rendered test fixtures under this folder instead"
+    )
     args = parser.parse_args(argv)
+    if args.test_fixtures:
+        build_test_fixtures(args.data, args.test_fixtures)
+        return
     summary = build(args.data, args.out)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
+
+
+# ─────────────────────────────── test fixtures ───────────────────────────────
+
+TEST_LAWS = (
+    "最高人民法院关于审理网络消费纠纷案件适用法律若干问题的规定（一）",
+    "最高人民法院、最高人民检察院关于办理危害药品安全刑事案件适用法律若干问题的解释",
+    "上海市推进科技创新中心建设条例",
+    "北京国际科技创新中心建设条例",
+    "科学技术档案工作条例",
+    "科学技术进步法",
+)
+TEST_ARTICLES = (ARTICLE_PAGES[0], ARTICLE_PAGES[5], ARTICLE_PAGES[6])
+TEST_FEEDS = ("phys.org", "qq-news", "heise-developer")
+
+
+def build_test_fixtures(data: Path, dest: Path) -> None:
+    """The rendered parts of tests/fixtures/spiders/{news,policy} (the raw fixtures are copied as-is)."""
+    laws = [d for d in load_law_texts(data) if d["title"] in TEST_LAWS]
+    policy = Recorder(dest / "policy")
+    pages = add_policy(policy, laws, per_page=4)
+    policy.save()
+    (dest / "policy" / "policy_bodies.toml").write_text(policy_bodies_toml(pages), encoding="utf-8")
+
+    news = Recorder(dest / "news")
+    rss = data / "fixtures" / "rss"
+    for fid, url, name, ctype in FEED_FIXTURES:
+        if fid in TEST_FEEDS:
+            news.add(url, (rss / name).read_bytes(), ctype, note=f"recorded: {name}")
+    pages_html = []
+    for url, name in TEST_ARTICLES:
+        body = (data / "fixtures" / "html_articles" / name).read_bytes()
+        news.add(url, body, "text/html", note=f"recorded: {name}")
+        pages_html.append((url, body))
+    news.add(
+        ARTICLES_FEED_URL,
+        render_articles_feed(pages_html),
+        "application/rss+xml; charset=utf-8",
+        note="rendered",
+    )
+    news.save()
+    feeds = [
+        f
+        for f in news_feeds_toml().split("[[feed]]")
+        if any(f'id = "{i}"' in f for i in (*TEST_FEEDS, "article-fixtures"))
+    ]
+    (dest / "news" / "feeds.toml").write_text(
+        "\n[[feed]]".join(["# Feeds of the news spider test.\n", *feeds]), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
