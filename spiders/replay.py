@@ -137,6 +137,13 @@ class ReplayServer(http.server.ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A crawler that gives up on a download (size limit, shutdown) resets the connection.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 @contextmanager
 def serve(folder: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[ReplayServer]:
