@@ -57,7 +57,7 @@ class IngestReport:
         return self.rows_loaded / self.seconds if self.seconds else 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """A validated record with everything the merge needs already computed."""
 
@@ -83,6 +83,7 @@ class _Row:
     pmid: str | None
     seen: dt.datetime
     extra: dict[str, Any]
+    extra_json: str
     content_hash: str
     keys: list[str]
 
@@ -118,6 +119,7 @@ def _prepare(rec: LandingRecord, line: int, load_time: dt.datetime) -> _Row:
     url = canonical or rec.url
     record_id = rec.source_record_id or ""
     seen = rec.fetched_at.replace(tzinfo=None) if rec.fetched_at else load_time
+    extra = {k: v for k, v in rec.extra.items() if v is not None}
     return _Row(
         line=line,
         source=rec.source,
@@ -140,7 +142,8 @@ def _prepare(rec: LandingRecord, line: int, load_time: dt.datetime) -> _Row:
         arxiv_id=arxiv_id,
         pmid=pmid,
         seen=seen,
-        extra={k: v for k, v in rec.extra.items() if v is not None},
+        extra=extra,
+        extra_json=orjson.dumps(extra, default=str, option=orjson.OPT_SORT_KEYS).decode(),
         content_hash=content_hash(rec.title, rec.abstract, rec.text),
         keys=identity.record_keys(
             source=rec.source,
@@ -170,10 +173,15 @@ def _file_sha256(path: Path) -> str:
 
 
 def _parse_lines(
-    lines: Iterable[bytes], fmt: str, load_time: dt.datetime, report: IngestReport, rejects: list[tuple[int, str, str]]
+    lines: Iterable[bytes],
+    fmt: str,
+    load_time: dt.datetime,
+    report: IngestReport,
+    rejects: list[tuple[int, str, str]],
+    first_line: int = 1,
 ) -> Iterator[_Row]:
     adapter = ADAPTERS.get(fmt)
-    for n, raw in enumerate(lines, start=1):
+    for n, raw in enumerate(lines, start=first_line):
         if not raw.strip():
             continue
         report.rows_total += 1
@@ -203,6 +211,56 @@ def _parse_lines(
             rejects.append((n, f"cannot map {fmt} row: {exc!r}", text[:2000]))
             continue
         yield _prepare(rec, n, load_time)
+
+
+def _parse_block(args: tuple[list[bytes], int, str, dt.datetime]) -> tuple[list[_Row], list[tuple[int, str, str]], int]:
+    """Parse one block of raw lines (in a worker process): rows, rejects, lines counted."""
+    lines, first_line, fmt, load_time = args
+    report = IngestReport(path="", format=fmt)
+    rejects: list[tuple[int, str, str]] = []
+    rows = list(_parse_lines(lines, fmt, load_time, report, rejects, first_line=first_line))
+    return rows, rejects, report.rows_total
+
+
+def _blocks(lines: Iterable[bytes], size: int) -> Iterator[tuple[list[bytes], int]]:
+    block: list[bytes] = []
+    start = 1
+    for n, raw in enumerate(lines, start=1):
+        block.append(raw)
+        if len(block) >= size:
+            yield block, start
+            block, start = [], n + 1
+    if block:
+        yield block, start
+
+
+def _parallel_chunks(
+    lines: Iterable[bytes], fmt: str, load_time: dt.datetime, report: IngestReport,
+    rejects: list[tuple[int, str, str]], size: int, workers: int,
+) -> Iterator[list[_Row]]:
+    """Validate blocks of lines in worker processes while this process writes earlier blocks.
+
+    Validation (JSON, the pydantic model, identifiers, hashes) is pure Python and CPU-bound, so on a
+    large file it is what limits the load; the writer stays single-threaded, as DuckDB requires.
+    """
+    import concurrent.futures
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # never fork a process that holds a DuckDB connection
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending: list[concurrent.futures.Future] = []
+        for block, start in _blocks(lines, size):
+            pending.append(pool.submit(_parse_block, (block, start, fmt, load_time)))
+            if len(pending) > workers * 2:
+                rows, rej, total = pending.pop(0).result()
+                report.rows_total += total
+                rejects.extend(rej)
+                yield rows
+        for fut in pending:
+            rows, rej, total = fut.result()
+            report.rows_total += total
+            rejects.extend(rej)
+            yield rows
 
 
 def _chunks(rows: Iterator[_Row], size: int) -> Iterator[list[_Row]]:
@@ -359,10 +417,11 @@ def _merge(doc_id: str, rows: list[_Row], existing: tuple[str, str, str, bool] |
         for r in others:
             extra.update(r.extra)
         extra.update(base.extra)
-        doc["extra"] = extra
         doc["seen_first"] = min(r.seen for r in rows)
         doc["seen_last"] = max(r.seen for r in rows)
-    doc["extra"] = orjson.dumps(doc["extra"], default=str, option=orjson.OPT_SORT_KEYS).decode()
+        doc["extra"] = orjson.dumps(extra, default=str, option=orjson.OPT_SORT_KEYS).decode()
+    else:
+        doc["extra"] = base.extra_json
     return doc
 
 
@@ -464,7 +523,23 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datet
     all_keys = sorted({k for r in rows for k in r.keys})
     groups = _group(rows, _lookup_keys(con, all_keys))
     existing = _lookup_docs(con, [doc_id for doc_id, _ in groups])
-    docs = [_merge(doc_id, grp, existing.get(doc_id)) for doc_id, grp in groups]
+    columns: dict[str, list[Any]] = {name: [] for name in _DOC_SCHEMA.names}
+    fields = list(columns.values())
+    counts = {"insert": 0, "replace": 0, "fill": 0}
+    for doc_id, grp in groups:
+        if len(grp) == 1 and doc_id not in existing:  # the common case, kept cheap
+            r = grp[0]
+            values = (
+                doc_id, "insert", r.kind, r.language, r.language_detected, r.title, r.abstract, r.body, r.published,
+                r.precision, r.authors, r.affiliations, r.countries, r.categories, r.keywords, r.url, r.arxiv_id,
+                r.doi, r.pmid, r.source, r.record_id, r.extra_json, r.content_hash, r.seen, r.seen,
+            )
+        else:
+            doc = _merge(doc_id, grp, existing.get(doc_id))
+            values = tuple(doc[name] for name in _DOC_SCHEMA.names)
+        counts[values[1]] += 1
+        for col, v in zip(fields, values, strict=True):
+            col.append(v)
     key_rows = {(k, doc_id) for doc_id, grp in groups for r in grp for k in r.keys}
     src_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for doc_id, grp in groups:
@@ -477,7 +552,7 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datet
                 "seen_first": min(r.seen, prev["seen_first"]) if prev else r.seen,
                 "seen_last": max(r.seen, prev["seen_last"]) if prev else r.seen,
             }
-    docs_tbl = pa.Table.from_pylist(docs, schema=_DOC_SCHEMA)
+    docs_tbl = pa.table({f.name: pa.array(columns[f.name], f.type) for f in _DOC_SCHEMA}, schema=_DOC_SCHEMA)
     keys_tbl = pa.table(
         {"key": [k for k, _ in key_rows], "doc_id": [d for _, d in key_rows]},
         schema=pa.schema([("key", pa.string()), ("doc_id", pa.string())]),
@@ -496,9 +571,6 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datet
     finally:
         for name in ("_fs_docs", "_fs_keys_new", "_fs_srcs"):
             con.unregister(name)
-    counts = {"insert": 0, "replace": 0, "fill": 0}
-    for d in docs:
-        counts[d["action"]] += 1
     report.docs_new += counts["insert"]
     report.docs_updated += counts["replace"]
     report.docs_unchanged += counts["fill"]
@@ -570,13 +642,18 @@ def _load(
     *,
     chunk_size: int,
     progress: Progress | None,
+    workers: int = 1,
 ) -> None:
     now = dt.datetime.now().replace(microsecond=0)
     started = time.perf_counter()
     rejects: list[tuple[int, str, str]] = []
     sources: dict[str, str] = {}
     with transaction(con):
-        for chunk in _chunks(_parse_lines(lines, report.format, now, report, rejects), chunk_size):
+        if workers > 1:
+            chunks = _parallel_chunks(lines, report.format, now, report, rejects, chunk_size, workers)
+        else:
+            chunks = _chunks(_parse_lines(lines, report.format, now, report, rejects), chunk_size)
+        for chunk in chunks:
             for r in chunk:
                 sources.setdefault(r.source, r.kind)
             _write_chunk(con, chunk, now, report)
@@ -604,14 +681,16 @@ def ingest_file(
     *,
     fmt: str = "auto",
     force: bool = False,
-    chunk_size: int = 50_000,
+    chunk_size: int = 20_000,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
     """Load one landing file or corpus file (JSON Lines, optionally .gz) in one transaction.
 
     `fmt` is 'auto' (a known corpus by file name, else the landing format), 'landing', or a corpus
     name from :data:`warehouse.corpora.ADAPTERS`. A file whose bytes were loaded before is skipped
     unless `force` is set (and even then the upserts change nothing but last-seen times).
+    `workers` processes validate rows in parallel (default: all cores for files over 20 MB).
     """
     path = Path(path)
     if not path.is_file():
@@ -623,7 +702,12 @@ def ingest_file(
     if not force and already_loaded(con, report.file_sha256):
         report.skipped = True
         return report
-    _load(con, _open_lines(path), report, chunk_size=chunk_size, progress=progress)
+    if workers is None:
+        import os
+
+        big = path.stat().st_size > (5 if path.suffix == ".gz" else 20) * 1_000_000
+        workers = min(os.cpu_count() or 1, 4) if big else 1
+    _load(con, _open_lines(path), report, chunk_size=chunk_size, progress=progress, workers=workers)
     return report
 
 
