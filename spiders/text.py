@@ -135,9 +135,11 @@ def clean_inline(text: str | None) -> str:
 # ──────────────────────────── Chinese policy fields ────────────────────────────
 
 # 沪科合〔2025〕7号, 国发〔2017〕35号, 法释〔2022〕8号, 工信部联科〔2024〕12号 ... Officials use 〔〕; web
-# pages often substitute [] （） () 【】. The issuer prefix is 1-12 Han characters.
+# pages often substitute [] （） () 【】. The issuer prefix is 1-10 Han characters and must start a
+# line or follow a space or colon, so "……的通知沪科合〔2025〕7号" never yields "的通知沪科合".
 DOC_NUMBER = re.compile(
-    r"[\u4e00-\u9fff]{1,12}\s*[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]\s*[\u4e00-\u9fff]?\d{1,4}\s*号"
+    r"(?m)(?:^|(?<=[\s：:，,。;；]))[\u4e00-\u9fff]{1,10}\s*[〔\[（(【]\s*(?:19|20)\d{2}\s*[〕\]）)】]\s*"
+    r"[\u4e00-\u9fff]?\d{1,4}\s*号"
 )
 # 中华人民共和国主席令第六十二号, 国务院令第745号
 ORDER_NUMBER = re.compile(r"[\u4e00-\u9fff]{0,16}令\s*第\s*[\d一二三四五六七八九十百零〇]+\s*号")

@@ -82,6 +82,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.counts[key] += 1
             self.server.hits.append(Hit(url, time.monotonic()))
         script = self.server.routes.get(key)
+        if script is None and self.server.fallback is not None and "robots.txt" not in url:
+            script = [self.server.fallback]
         if script is None:
             status(404, body=b"no such page")(self)
             return
@@ -92,12 +94,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class FaultServer(http.server.ThreadingHTTPServer):
-    """Answers the n-th request for a URL with the n-th scripted answer (the last one repeats)."""
+    """Answers the n-th request for a URL with the n-th scripted answer (the last one repeats);
+    every URL it was asked for is in `hits`."""
 
     daemon_threads = True
 
-    def __init__(self, routes: dict[str, list[Answer]]) -> None:
+    def __init__(self, routes: dict[str, list[Answer]], fallback: Answer | None = None) -> None:
         self.routes = {recording_key(url): script for url, script in routes.items()}
+        self.fallback = fallback
         self.counts: dict[str, int] = defaultdict(int)
         self.hits: list[Hit] = []
         self.lock = threading.Lock()
@@ -118,8 +122,9 @@ class FaultServer(http.server.ThreadingHTTPServer):
 
 
 @contextmanager
-def fault_server(routes: dict[str, list[Answer]]) -> Iterator[FaultServer]:
-    server = FaultServer(routes)
+def fault_server(routes: dict[str, list[Answer]], fallback: Answer | None = None) -> Iterator[FaultServer]:
+    """A FaultServer in a background thread; `fallback` answers every URL without a script."""
+    server = FaultServer(routes, fallback)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
