@@ -365,9 +365,8 @@ def run_crawls(
             with state.open() as con:
                 for source in chosen:
                     start = since if snapshot or since else last_watermark(con, source, mode)
-                    plan = plan_crawl(
-                        source, settings, mode=mode, since=start, base_url=base_url, args=pinned.get(source)
-                    )
+                    args = {**pinned.get(source, {}), **(extra_args or {})}
+                    plan = plan_crawl(source, settings, mode=mode, since=start, base_url=base_url, args=args)
                     start_run(
                         con,
                         plan.run_id,
