@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ from urllib.parse import urlsplit
 from flows.settings import Settings
 
 SOURCES: tuple[str, ...] = ("arxiv", "pubmed", "crossref", "news", "policy")
-SNAPSHOT_ARCHIVE = Path(__file__).resolve().parents[1] / "spiders" / "snapshot" / "futurescan-snapshot.tar.gz"
+SNAPSHOT_ARCHIVE = Path(str(resources.files("spiders") / "snapshot" / "futurescan-snapshot.tar.gz"))
 
 Progress = Callable[[str, dict[str, Any]], None]
 
