@@ -1,0 +1,277 @@
+"""The weekly scan as plain functions: crawl → ingest → analyse → score → publish, resumable by stage.
+
+Prefect (flows/weekly.py) wraps these functions as tasks; the CLI can also call them directly. Each
+stage opens the warehouse for writing only while it works, records its outcome in `scan_stages`,
+and is skipped when a re-run of the same scan finds it already succeeded — so a failed or killed
+scan resumes without redoing finished work, and every stage is itself idempotent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flows.settings import Settings
+
+STAGES: tuple[str, ...] = ("crawl", "ingest", "analyse", "score", "publish")
+
+
+@dataclass
+class ScanOptions:
+    """What a scan does: the parameters of the `weekly-scan` deployment and of `futurescan scan`."""
+
+    sources: list[str] = field(default_factory=list)  # empty: every configured source
+    crawl: bool = True
+    snapshot: bool = False
+    as_of: dt.date | None = None
+    model_name: str | None = None
+    weights_path: Path | None = None
+    scan_id: str | None = None
+    fake_embedder: bool = False  # tests and dry runs: a deterministic hashing embedder, no model load
+    crawl_timeout: float | None = 900.0
+
+    def to_params(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path | dt.date) else v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class StageResult:
+    """One stage's outcome, as recorded."""
+
+    stage: str
+    status: str  # succeeded | partial | failed | skipped
+    seconds: float
+    summary: dict[str, Any]
+    error: str | None = None
+
+
+def default_scan_id(opts: ScanOptions, today: dt.date | None = None) -> str:
+    """ISO week of today ('2026-W47'), or 'asof-YYYY-MM-DD' for a replay; re-running the same id resumes."""
+    if opts.scan_id:
+        return opts.scan_id
+    if opts.as_of:
+        return f"asof-{opts.as_of.isoformat()}"
+    year, week, _ = (today or dt.date.today()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@contextlib.contextmanager
+def _writer(settings: Settings) -> Iterator[Any]:
+    from warehouse.db import connect_writer
+    from warehouse.migrate import migrate
+
+    con = connect_writer(settings.db_path)
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# The stages. Each takes (settings, options, scan_id) and returns a JSON-able summary.
+
+
+def crawl_sources(settings: Settings, opts: ScanOptions, scan_id: str, sources: list[str] | None = None) -> dict[str, Any]:
+    """Crawl each source in its own subprocess; a failing source is reported, not raised."""
+    from flows.crawl import SOURCES, run_crawls
+
+    wanted = sources if sources is not None else (opts.sources or list(SOURCES))
+    with _writer(settings) as con:
+        done = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT source_id FROM crawl_runs WHERE scan_id = ? AND status IN ('succeeded', 'partial')",
+                [scan_id],
+            ).fetchall()
+        }
+    todo = [s for s in wanted if s not in done]
+    outcomes = run_crawls(todo, settings, snapshot=opts.snapshot, scan_id=scan_id, timeout=opts.crawl_timeout) if todo else []
+    per_source = {o.source: o.summary() for o in outcomes}
+    failed = {o.source: (o.error or o.status) for o in outcomes if o.status == "failed"}
+    return {
+        "sources": per_source,
+        "resumed_done": sorted(done & set(wanted)),
+        "failed": failed,
+        "status": "partial" if failed else "succeeded",
+    }
+
+
+def ingest_landing(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
+    """Load every landing file this scan's crawls wrote (files loaded before are skipped by content)."""
+    from warehouse.ingest import ingest_file
+    from warehouse.scans_store import scan_landing_files
+
+    per_source: dict[str, dict[str, int]] = {}
+    with _writer(settings) as con:
+        files = [Path(p) for p in scan_landing_files(con, scan_id)]
+        for path in files:
+            if not path.exists():
+                continue
+            rep = ingest_file(con, path)
+            source = path.name.rsplit("-", 1)[0]
+            agg = per_source.setdefault(source, {"files": 0, "new": 0, "updated": 0, "unchanged": 0, "rejected": 0})
+            agg["files"] += 1
+            agg["new"] += rep.docs_new
+            agg["updated"] += rep.docs_updated
+            agg["unchanged"] += rep.docs_unchanged
+            agg["rejected"] += rep.rows_rejected
+    return {"files": len(files), "sources": per_source}
+
+
+def analyse_documents(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
+    """Embed new/changed documents, cluster into topics, follow lineage, link to technologies."""
+    from scoring.analysis import run_analysis
+
+    with _writer(settings) as con:
+        summary = run_analysis(
+            con,
+            scan_id=scan_id,
+            as_of=opts.as_of,
+            model_name=opts.model_name or settings.model_name,
+            fake_embedder=opts.fake_embedder,
+            cache_dir=settings.cache_dir,
+        )
+    return summary if isinstance(summary, dict) else asdict(summary)
+
+
+def score_technologies(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
+    """Score every technology on the screening criteria for this scan."""
+    from scoring.screening import score_scan
+
+    with _writer(settings) as con:
+        summary = score_scan(con, scan_id=scan_id, as_of=opts.as_of, weights_path=opts.weights_path)
+    return summary if isinstance(summary, dict) else asdict(summary)
+
+
+def publish_outputs(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
+    """Write the scan report and publish the read-only copy that read commands use."""
+    from warehouse.db import publish
+
+    out: dict[str, Any] = {}
+    with _writer(settings) as con:
+        try:
+            from flows.present.report import write_scan_report
+        except ImportError:  # the report module is optional until it lands
+            write_scan_report = None
+        if write_scan_report is not None:
+            path = write_scan_report(con, scan_id, settings.reports_dir)
+            out["report"] = str(path)
+        publish(con, settings.db_path, settings.published_path)
+    out["published_copy"] = str(settings.published_path)
+    return out
+
+
+StageFn = Callable[[Settings, ScanOptions, str], dict[str, Any]]
+StageListener = Callable[[str, "StageResult | None"], None]
+# Callbacks told when a stage starts (result None) and ends: how the CLI shows progress even when
+# the stages run as Prefect tasks in this process.
+STAGE_LISTENERS: list[StageListener] = []
+
+
+def _notify(stage: str, result: StageResult | None) -> None:
+    for listener in list(STAGE_LISTENERS):
+        listener(stage, result)
+
+DEFAULT_STAGES: dict[str, StageFn] = {
+    "crawl": crawl_sources,
+    "ingest": ingest_landing,
+    "analyse": analyse_documents,
+    "score": score_technologies,
+    "publish": publish_outputs,
+}
+
+
+def run_stage(
+    settings: Settings, opts: ScanOptions, scan_id: str, stage: str, fn: StageFn, *, force: bool = False
+) -> StageResult:
+    """Run one stage unless it already succeeded for this scan; record what happened."""
+    from warehouse.scans_store import record_stage, stage_status
+
+    if not force:
+        with _writer(settings) as con:
+            previous = stage_status(con, scan_id).get(stage)
+        if previous and previous[0] in ("succeeded", "partial") and stage != "publish":
+            result = StageResult(stage, "skipped", 0.0, previous[1])
+            _notify(stage, result)
+            return result
+    _notify(stage, None)
+    started = dt.datetime.now().replace(microsecond=0)
+    t0 = time.perf_counter()
+    try:
+        summary = fn(settings, opts, scan_id)
+    except Exception as exc:
+        with _writer(settings) as con:
+            record_stage(con, scan_id, stage, "failed", started_at=started, error=f"{type(exc).__name__}: {exc}")
+        raise
+    status = summary.get("status", "succeeded") if isinstance(summary, dict) else "succeeded"
+    with _writer(settings) as con:
+        record_stage(con, scan_id, stage, status, started_at=started, summary=summary)
+    result = StageResult(stage, status, time.perf_counter() - t0, summary)
+    _notify(stage, result)
+    return result
+
+
+def begin_scan(settings: Settings, opts: ScanOptions) -> tuple[str, bool]:
+    """Create (or reopen) the scan row; returns (scan_id, resumed)."""
+    from warehouse.scans_store import start_scan
+
+    scan_id = default_scan_id(opts)
+    with _writer(settings) as con:
+        resumed = start_scan(con, scan_id, as_of=opts.as_of, params=opts.to_params())
+    return scan_id, resumed
+
+
+def end_scan(settings: Settings, scan_id: str, results: list[StageResult], error: str | None = None) -> str:
+    """Close the scan: failed if a stage raised, partial if any stage was partial, else succeeded."""
+    from warehouse.scans_store import finish_scan
+
+    if error:
+        status = "failed"
+    elif any(r.status == "partial" for r in results):
+        status = "partial"
+    else:
+        status = "succeeded"
+    summary = {r.stage: {"status": r.status, "seconds": round(r.seconds, 2), **r.summary} for r in results}
+    if error:
+        summary["error"] = error
+    with _writer(settings) as con:
+        finish_scan(con, scan_id, status, summary)
+    return status
+
+
+def run_scan(
+    settings: Settings,
+    opts: ScanOptions,
+    *,
+    stages: Mapping[str, StageFn] | None = None,
+) -> tuple[str, str, list[StageResult]]:
+    """Run a whole scan without Prefect; returns (scan_id, status, stage results)."""
+    fns = dict(stages or DEFAULT_STAGES)
+    scan_id, _resumed = begin_scan(settings, opts)
+    results: list[StageResult] = []
+    for stage in STAGES:
+        if stage == "crawl" and not opts.crawl:
+            continue
+        try:
+            result = run_stage(settings, opts, scan_id, stage, fns[stage])
+        except Exception as exc:
+            end_scan(settings, scan_id, results, error=f"{stage}: {type(exc).__name__}: {exc}")
+            raise ScanFailed(scan_id, stage, exc) from exc
+        results.append(result)
+    status = end_scan(settings, scan_id, results)
+    return scan_id, status, results
+
+
+class ScanFailed(RuntimeError):
+    """A stage raised; the scan is recorded as failed and can be resumed by running it again."""
+
+    def __init__(self, scan_id: str, stage: str, cause: BaseException) -> None:
+        super().__init__(f"scan {scan_id} failed in stage {stage!r}: {cause}; run it again to resume")
+        self.scan_id = scan_id
+        self.stage = stage

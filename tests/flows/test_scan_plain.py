@@ -1,0 +1,98 @@
+"""The scan orchestrator without Prefect: stage records, partial scans, resuming after a failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows import scan as plain
+from flows.settings import Settings
+from warehouse.db import connect_writer
+
+
+def _settings(home: Path) -> Settings:
+    return Settings(home=home)
+
+
+def _fake_stages(calls: list[str], fail_on: set[str] | None = None, partial: bool = False) -> dict[str, Any]:
+    def make(stage: str):
+        def fn(settings: Settings, opts: plain.ScanOptions, scan_id: str) -> dict[str, Any]:
+            calls.append(stage)
+            if fail_on and stage in fail_on:
+                raise RuntimeError(f"{stage} exploded")
+            if stage == "crawl" and partial:
+                return {"failed": {"pubmed": "HTTP 503"}, "status": "partial"}
+            return {"stage": stage, "n": len(calls)}
+
+        return fn
+
+    return {s: make(s) for s in plain.STAGES}
+
+
+def test_default_scan_id_is_iso_week_or_as_of() -> None:
+    assert plain.default_scan_id(plain.ScanOptions(), today=dt.date(2026, 11, 16)) == "2026-W47"
+    assert plain.default_scan_id(plain.ScanOptions(as_of=dt.date(2024, 1, 1))) == "asof-2024-01-01"
+    assert plain.default_scan_id(plain.ScanOptions(scan_id="x")) == "x"
+
+
+def test_scan_records_every_stage(tmp_path: Path) -> None:
+    calls: list[str] = []
+    sid, status, results = plain.run_scan(_settings(tmp_path), plain.ScanOptions(scan_id="s1"), stages=_fake_stages(calls))
+    assert (sid, status) == ("s1", "succeeded")
+    assert calls == list(plain.STAGES)
+    con = connect_writer(tmp_path / "warehouse.duckdb")
+    rows = con.execute("SELECT stage, status FROM scan_stages WHERE scan_id = 's1' ORDER BY started_at, stage").fetchall()
+    assert {r[0] for r in rows} == set(plain.STAGES)
+    assert con.execute("SELECT status FROM scans WHERE scan_id = 's1'").fetchone()[0] == "succeeded"
+
+
+def test_failing_source_makes_scan_partial_not_failed(tmp_path: Path) -> None:
+    calls: list[str] = []
+    _, status, results = plain.run_scan(_settings(tmp_path), plain.ScanOptions(scan_id="s2"),
+                                        stages=_fake_stages(calls, partial=True))
+    assert status == "partial"
+    assert calls == list(plain.STAGES)  # later stages still ran
+    con = connect_writer(tmp_path / "warehouse.duckdb")
+    summary = con.execute("SELECT summary FROM scans WHERE scan_id = 's2'").fetchone()[0]
+    assert "pubmed" in summary and "HTTP 503" in summary
+
+
+def test_rerun_after_failure_resumes_without_redoing_finished_stages(tmp_path: Path) -> None:
+    calls: list[str] = []
+    settings = _settings(tmp_path)
+    with pytest.raises(plain.ScanFailed, match="analyse"):
+        plain.run_scan(settings, plain.ScanOptions(scan_id="s3"), stages=_fake_stages(calls, fail_on={"analyse"}))
+    assert calls == ["crawl", "ingest", "analyse"]
+    con = connect_writer(tmp_path / "warehouse.duckdb")
+    assert con.execute("SELECT status FROM scans WHERE scan_id = 's3'").fetchone()[0] == "failed"
+    con.close()
+
+    calls.clear()
+    _, status, results = plain.run_scan(settings, plain.ScanOptions(scan_id="s3"), stages=_fake_stages(calls))
+    assert status == "succeeded"
+    assert calls == ["analyse", "score", "publish"]  # crawl and ingest were not redone
+    assert [r.status for r in results][:2] == ["skipped", "skipped"]
+
+
+def test_no_crawl_skips_the_crawl_stage(tmp_path: Path) -> None:
+    calls: list[str] = []
+    plain.run_scan(_settings(tmp_path), plain.ScanOptions(scan_id="s4", crawl=False), stages=_fake_stages(calls))
+    assert calls == ["ingest", "analyse", "score", "publish"]
+
+
+def test_stage_listeners_hear_start_and_end(tmp_path: Path) -> None:
+    heard: list[tuple[str, str | None]] = []
+
+    def listener(stage: str, result: Any) -> None:
+        heard.append((stage, None if result is None else result.status))
+
+    plain.STAGE_LISTENERS.append(listener)
+    try:
+        plain.run_scan(_settings(tmp_path), plain.ScanOptions(scan_id="s5", crawl=False), stages=_fake_stages([]))
+    finally:
+        plain.STAGE_LISTENERS.remove(listener)
+    assert heard[:2] == [("ingest", None), ("ingest", "succeeded")]
+    assert len(heard) == 8
