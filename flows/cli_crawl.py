@@ -11,7 +11,8 @@ from flows.cli_common import OutputFormat, console, emit, err_console, fail, set
 
 def crawl_cmd(
     sources: list[str] = typer.Argument(
-        None, help="Sources to crawl: arxiv, pubmed, crossref, news, policy (default: all)."
+        None,
+        help="Sources to crawl: arxiv, pubmed, crossref, news, policy (default: these five), epo (patents).",
     ),
     snapshot: bool = typer.Option(
         False, "--snapshot", help="Replay the recorded snapshot shipped with futurescan (no internet needed)."
@@ -38,7 +39,7 @@ def crawl_cmd(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format of the summary."),
 ) -> None:
     """Crawl sources into landing files, each crawl in its own process, and record them as crawl runs."""
-    from flows.crawl import SOURCES, CrawlError, run_crawls
+    from flows.crawl import DEFAULT_SOURCES, CrawlError, run_crawls
 
     if snapshot and base_url:
         raise fail("--snapshot replays the shipped recordings; it cannot be combined with --base-url")
@@ -51,7 +52,7 @@ def crawl_cmd(
     cfg = settings()
     chosen = list(sources or [])
     show = fmt is OutputFormat.table
-    with _ProgressBoard(chosen or list(SOURCES), enabled=show) as board:
+    with _ProgressBoard(chosen or list(DEFAULT_SOURCES), enabled=show) as board:
         try:
             outcomes = run_crawls(
                 chosen,

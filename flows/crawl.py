@@ -31,7 +31,9 @@ from urllib.parse import urlsplit
 
 from flows.settings import Settings
 
-SOURCES: tuple[str, ...] = ("arxiv", "pubmed", "crossref", "news", "policy")
+SOURCES: tuple[str, ...] = ("arxiv", "pubmed", "crossref", "news", "policy", "epo")
+# What a bare `futurescan crawl` runs; `epo` needs an OPS client and is asked for by name.
+DEFAULT_SOURCES: tuple[str, ...] = ("arxiv", "pubmed", "crossref", "news", "policy")
 SNAPSHOT_ARCHIVE = Path(str(resources.files("spiders") / "snapshot" / "futurescan-snapshot.tar.gz"))
 
 Progress = Callable[[str, dict[str, Any]], None]
@@ -213,6 +215,11 @@ def plan_crawl(
     if base_url:
         spider_args["base_url"] = base_url
     crawl_settings = {"FUTURESCAN_CONTACT": settings.contact, "LOG_LEVEL": "INFO"}
+    if source == "epo":
+        # Settings may carry an OPS client (epo_key/epo_secret); without one the spider says so.
+        for field_name, key in (("epo_key", "FUTURESCAN_EPO_KEY"), ("epo_secret", "FUTURESCAN_EPO_SECRET")):
+            if value := getattr(settings, field_name, None):
+                crawl_settings[key] = value
     if is_loopback(base_url):
         # Replaying recordings from this machine: nobody to be polite to. Only here are the
         # delays and AutoThrottle switched off; robots.txt, retries and limits stay as shipped.
@@ -358,9 +365,9 @@ def run_crawls(
         mode = "snapshot" if snapshot else "live"
         if snapshot:
             base_url, pinned = stack.enter_context(snapshot_server(settings.cache_dir, archive))
-            chosen = [s for s in (sources or SOURCES) if s in pinned]
+            chosen = [s for s in (sources or DEFAULT_SOURCES) if s in pinned]
         else:
-            chosen = list(sources or SOURCES)
+            chosen = list(sources or DEFAULT_SOURCES)
         plans: list[CrawlPlan] = []
         try:
             with state.open() as con:

@@ -65,6 +65,7 @@ class TechQuery:
     keywords: tuple[str, ...] = ()
     pubmed: str | None = None
     crossref: str | None = None
+    epo: str | None = None
 
     @property
     def has_arxiv(self) -> bool:
@@ -115,6 +116,7 @@ def load_queries(path: Path | str | None = None) -> QueryConfig:
                 keywords=_str_list(entry, "keywords", where),
                 pubmed=(entry.get("pubmed") or None),
                 crossref=(entry.get("crossref") or None),
+                epo=(entry.get("epo") or None),
             )
         )
     if not techs:

@@ -96,6 +96,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:  # noqa: N802
         self._answer(send_body=False)
 
+    def do_POST(self) -> None:  # noqa: N802 - e.g. an OAuth token request; the recording is keyed by URL only
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer(send_body=True)
+
     def _answer(self, send_body: bool) -> None:
         url = original_url("/", self.path)
         rec = self.server.recordings.get(recording_key(url))

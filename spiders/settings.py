@@ -18,6 +18,9 @@ NEWSPIDER_MODULE = "spiders.sources"
 FUTURESCAN_CONTACT = "futurescan-operator@example.org"
 FUTURESCAN_PROJECT_URL = "https://github.com/futurescan/futurescan"
 USER_AGENT = None  # built from FUTURESCAN_CONTACT by spiders.middlewares.ContactUserAgentMiddleware
+# EPO Open Patent Services OAuth client (the `epo` spider); passed in by flows, never stored here.
+FUTURESCAN_EPO_KEY = None
+FUTURESCAN_EPO_SECRET = None
 
 # Politeness. These are floors and ceilings: a spider's custom_settings may only make them
 # stricter (tests/spiders/test_settings.py checks every spider).

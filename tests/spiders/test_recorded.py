@@ -12,7 +12,7 @@ import pytest
 
 from spiders.config import load_queries
 from spiders.replay import serve
-from spiders.sources import arxiv, crossref, pubmed
+from spiders.sources import arxiv, crossref, epo, pubmed
 from tests.spiders.helpers import FIXTURES, Crawl, CrawlResult, check_expected, run_all, write_recordings
 
 SINCE, UNTIL = dt.date(2026, 4, 1), dt.date(2026, 4, 12)
@@ -81,6 +81,31 @@ def crossref_recordings(tmp: Path) -> Path:
     return write_recordings(tmp, entries)
 
 
+def epo_recordings(tmp: Path) -> Path:
+    folder = FIXTURES / "epo"
+    (tech,) = load_queries(folder / "queries.toml").technologies
+    assert tech.epo
+    search = folder / "TestSearchApi.test_search__0.xml"
+    found = re.findall(
+        r"<country>(\w+)</country>\s*<doc-number>(\w+)</doc-number>\s*<kind>(\w+)</kind>", search.read_text()
+    )
+    # Scaffolding, not a recording: the OAuth answer only has to carry a token.
+    (tmp / "token.json").parent.mkdir(parents=True, exist_ok=True)
+    (tmp / "token.json").write_text(json.dumps({"access_token": "test-token", "expires_in": "1199"}))
+    return write_recordings(
+        tmp,
+        [
+            {"url": "https://ops.epo.org/3.2/auth/accesstoken", "file": "token.json", "headers": JSON},
+            {"url": epo.search_url(tech.epo, SINCE, UNTIL, 0, 100), "file": str(search), "headers": XML},
+            {
+                "url": epo.biblio_url([".".join(f) for f in found]),
+                "file": str(folder / "TestPublishedBiblioApi.test_doc_example_biblio__0.xml"),
+                "headers": XML,
+            },
+        ],
+    )
+
+
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, CrawlResult]]:
     """The five spiders, side by side, each against its own replay server."""
@@ -91,6 +116,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Crawl
         "crossref": crossref_recordings(tmp / "rec-crossref"),
         "news": FIXTURES / "news",
         "policy": FIXTURES / "policy",
+        "epo": epo_recordings(tmp / "rec-epo"),
     }
     args = {
         "arxiv": {**WINDOW, "queries_file": str(FIXTURES / "arxiv" / "queries.toml")},
@@ -98,12 +124,18 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Crawl
         "crossref": {**WINDOW, "queries_file": str(FIXTURES / "crossref" / "queries.toml")},
         "news": {"feeds_file": str(FIXTURES / "news" / "feeds.toml")},
         "policy": {"bodies_file": str(FIXTURES / "policy" / "policy_bodies.toml")},
+        "epo": {**WINDOW, "queries_file": str(FIXTURES / "epo" / "queries.toml")},
     }
+    # The epo spider asks for an OAuth token first when it has a client configured.
+    settings = {"epo": {"FUTURESCAN_EPO_KEY": "key", "FUTURESCAN_EPO_SECRET": "secret"}}
     servers = {name: serve(folder) for name, folder in folders.items()}
     running = {name: cm.__enter__() for name, cm in servers.items()}
     try:
         specs = [
-            Crawl(name, tmp / name, {"base_url": running[name].base_url, **args[name]}) for name in folders
+            Crawl(
+                name, tmp / name, {"base_url": running[name].base_url, **args[name]}, settings.get(name, {})
+            )
+            for name in folders
         ]
         results = dict(zip(folders, run_all(specs), strict=True))
         for name, server in running.items():
@@ -115,7 +147,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Crawl
             cm.__exit__(None, None, None)
 
 
-@pytest.mark.parametrize("name", ["arxiv", "pubmed", "crossref", "news", "policy"])
+@pytest.mark.parametrize("name", ["arxiv", "pubmed", "crossref", "news", "policy", "epo"])
 def test_spider_output_matches_expected(crawls: dict[str, CrawlResult], name: str) -> None:
     result = crawls[name]
     assert result.returncode == 0, result.log[-3000:]
@@ -224,3 +256,19 @@ def test_policy_documents(crawls: dict[str, CrawlResult]) -> None:
     assert shanghai["language"] == "zh"
     assert shanghai["text"].count("\n") > 20  # paragraphs kept as lines
     assert json.loads(result.report["watermark"]) == {"lawlib": max(i["published"] for i in result.items)}
+
+
+def test_epo_token_then_search_then_biblio(crawls: dict[str, CrawlResult]) -> None:
+    result = crawls["epo"]
+    served = result.report["_served"]
+    assert served[0] == "https://ops.epo.org/robots.txt" or "auth/accesstoken" in served[0]
+    assert [u for u in served if "accesstoken" in u] == ["https://ops.epo.org/3.2/auth/accesstoken"]
+    assert result.report["_misses"] == ["https://ops.epo.org/robots.txt"]
+    (patent,) = result.items
+    assert patent["source_record_id"] == "EP1000000A1"
+    assert patent["title"] == "Apparatus for manufacturing green bricks for the brick manufacturing industry"
+    assert patent["published"] == "2000-05-17"
+    assert patent["kind"] == "patent"
+    assert "B28B1/29" in patent["categories"]
+    assert patent["extra"]["family_id"] == "19768124"
+    assert result.report["stats"]["futurescan/epo_records_missing"] == 99

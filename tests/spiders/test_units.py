@@ -15,7 +15,7 @@ import pytest
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.spiderloader import SpiderLoader
 
-from flows.crawl import SNAPSHOT_ARCHIVE, crawl_status, is_loopback
+from flows.crawl import DEFAULT_SOURCES, SNAPSHOT_ARCHIVE, SOURCES, crawl_status, is_loopback
 from spiders import settings as project_settings
 from spiders.config import ConfigError, load_feeds, load_policy_bodies, load_queries
 from spiders.middlewares import parse_retry_after, user_agent
@@ -30,7 +30,7 @@ from spiders.text import (
 )
 from tests.spiders.helpers import FIXTURES, REPO
 
-SPIDERS = ("arxiv", "pubmed", "crossref", "news", "policy")
+SPIDERS = ("arxiv", "pubmed", "crossref", "news", "policy", "epo")
 
 
 def _spider_classes() -> dict[str, type]:
@@ -43,7 +43,7 @@ def _spider_classes() -> dict[str, type]:
 
 def test_every_source_has_a_spider_named_after_its_file() -> None:
     classes = _spider_classes()
-    assert set(classes) == set(SPIDERS)
+    assert set(classes) == set(SPIDERS) == set(SOURCES)
     for name, cls in classes.items():
         assert Path(sys.modules[cls.__module__].__file__).stem == name
 
@@ -141,6 +141,24 @@ def test_pubmed_structured_abstract_keeps_labels() -> None:
     assert "thyroid stimulating hormone" in art["keywords"]
 
 
+def test_epo_requests_carry_the_token_and_the_date_window() -> None:
+    import scrapy
+
+    from spiders.sources.epo import EpoSpider, biblio_url, search_url
+
+    spider = EpoSpider(
+        queries_file=str(FIXTURES / "epo" / "queries.toml"), since="2026-11-15", until="2026-11-22"
+    )
+    spider.token = "t0"
+    req = spider.authorised(scrapy.Request("https://ops.epo.org/3.2/rest-services/published-data/search?q=x"))
+    assert req.headers["Authorization"] == b"Bearer t0"
+    url = search_url("ta=qubit", dt.date(2026, 11, 15), dt.date(2026, 11, 22), 100, 100)
+    assert "Range=101-200" in url and "pd+within+%2220261115+20261122%22" in url
+    assert biblio_url(["EP.1000000.A1", "US.11984624.B1"]).endswith(
+        "/docdb/EP.1000000.A1,US.11984624.B1/biblio"
+    )
+
+
 def test_crossref_single_work_response() -> None:
     body = json.loads((FIXTURES / "crossref" / "test_works_with_one_id.json").read_text())["response"]
     work = crossref.parse_work(body["message"])
@@ -221,7 +239,7 @@ def test_shipped_snapshot_is_small_and_clean() -> None:
         names = tar.getnames()
         manifest = json.load(tar.extractfile("snapshot/manifest.json"))  # type: ignore[arg-type]
         recordings = json.load(tar.extractfile("snapshot/recordings.json"))  # type: ignore[arg-type]
-    assert set(manifest["crawls"]) == set(SPIDERS)
+    assert set(manifest["crawls"]) == set(DEFAULT_SOURCES)
     assert all(f"snapshot/{r['file']}" in names for r in recordings)
     hosts = {r["url"].split("/")[2] for r in recordings}
     # Only licence-clear material: no CCTV, Hacker News, Zhihu/Weibo/Toutiao data.
