@@ -365,7 +365,12 @@ def run_crawls(
         mode = "snapshot" if snapshot else "live"
         if snapshot:
             base_url, pinned = stack.enter_context(snapshot_server(settings.cache_dir, archive))
-            chosen = [s for s in (sources or DEFAULT_SOURCES) if s in pinned]
+            missing = [s for s in sources if s not in pinned]
+            if missing:
+                raise CrawlError(
+                    f"the snapshot has no recordings for {', '.join(missing)}; it has {', '.join(pinned)}"
+                )
+            chosen = list(sources or pinned)
         else:
             chosen = list(sources or DEFAULT_SOURCES)
         plans: list[CrawlPlan] = []

@@ -124,3 +124,6 @@ def test_unknown_source_is_refused(home: Path, app: typer.Typer) -> None:
     result = CliRunner().invoke(app, ["crawl", "nosuch"])
     assert result.exit_code == 1
     assert "unknown source" in result.output
+    result = CliRunner().invoke(app, ["crawl", "--snapshot", "epo"])
+    assert result.exit_code == 1
+    assert "no recordings for epo" in result.output
