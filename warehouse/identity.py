@@ -59,11 +59,16 @@ def normalize_pmid(value: str | int | None) -> str | None:
     return text.lstrip("0") or None if _PMID.match(text) else None
 
 
+_SIMPLE_URL = re.compile(r"^https?://(?:www\.)?([A-Za-z0-9.-]+)(?::(?:80|443))?(/[^?#\s]*)?(#.*)?$", re.I)
+
+
 def canonical_url(url: str | None) -> str | None:
     """Lower-case scheme and host, no fragment, no tracking parameters, sorted query, no trailing slash."""
     if not url:
         return None
     text = url.strip()
+    if m := _SIMPLE_URL.match(text):  # no query, no odd port: the common case, without urllib
+        return f"https://{m[1].lower()}{(m[2] or '').rstrip('/')}"
     if not re.match(r"^https?://", text, re.I):
         return None
     try:

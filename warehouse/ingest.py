@@ -106,8 +106,23 @@ def _condense(exc: ValidationError) -> str:
     return "; ".join(msgs)
 
 
+_PRECISION = {4: "year", 7: "month", 10: "day"}
+
+
+def _normalised_date(value: str | None) -> tuple[dt.date | None, str | None]:
+    """The model already normalised `published` to YYYY, YYYY-MM or YYYY-MM-DD: read it back cheaply."""
+    if not value:
+        return None, None
+    precision = _PRECISION.get(len(value))
+    if precision is None:  # never expected; fall back to the full parser
+        parsed = parse_published(value)
+        return (parsed[0], parsed[1]) if parsed else (None, None)
+    y, m, d = int(value[:4]), int(value[5:7] or 1) if len(value) > 4 else 1, int(value[8:10]) if len(value) > 7 else 1
+    return dt.date(y, m, d), precision
+
+
 def _prepare(rec: LandingRecord, line: int, load_time: dt.datetime) -> _Row:
-    parsed = parse_published(rec.published)
+    published, precision = _normalised_date(rec.published)
     language, detected = rec.language, False
     if not language:
         language = detect_language(" ".join(filter(None, (rec.title, rec.abstract, (rec.text or "")[:500]))))
@@ -129,8 +144,8 @@ def _prepare(rec: LandingRecord, line: int, load_time: dt.datetime) -> _Row:
         abstract=rec.abstract,
         body=rec.text,
         url=url,
-        published=parsed[0] if parsed else None,
-        precision=parsed[1] if parsed else None,
+        published=published,
+        precision=precision,
         language=language.lower() if language else None,
         language_detected=detected,
         authors=rec.authors,
@@ -213,13 +228,64 @@ def _parse_lines(
         yield _prepare(rec, n, load_time)
 
 
-def _parse_block(args: tuple[list[bytes], int, str, dt.datetime]) -> tuple[list[_Row], list[tuple[int, str, str]], int]:
-    """Parse one block of raw lines (in a worker process): rows, rejects, lines counted."""
+_ROW_SCHEMA = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("doc_id", pa.string()),  # from the row's best key: right unless the row meets another record
+        ("source", pa.string()),
+        ("record_id", pa.string()),
+        ("kind", pa.string()),
+        ("title", pa.string()),
+        ("abstract", pa.string()),
+        ("body", pa.string()),
+        ("url", pa.string()),
+        ("published", pa.date32()),
+        ("precision", pa.string()),
+        ("language", pa.string()),
+        ("language_detected", pa.bool_()),
+        ("authors", pa.list_(pa.string())),
+        ("affiliations", pa.list_(pa.string())),
+        ("countries", pa.list_(pa.string())),
+        ("categories", pa.list_(pa.string())),
+        ("keywords", pa.list_(pa.string())),
+        ("doi", pa.string()),
+        ("arxiv_id", pa.string()),
+        ("pmid", pa.string()),
+        ("seen", pa.timestamp("us")),
+        ("extra_json", pa.string()),
+        ("content_hash", pa.string()),
+        ("keys", pa.list_(pa.string())),
+    ]
+)
+_ROW_FIELDS = [f for f in _ROW_SCHEMA.names if f != "doc_id"]
+
+
+def _best_doc_id(row: _Row) -> str:
+    return identity.doc_id_from_key(row.keys[0]) if row.keys else "hash:" + row.content_hash[:24]
+
+
+def _rows_to_table(rows: list[_Row]) -> pa.Table:
+    """Validated rows as one Arrow table: cheap to hand between processes and to DuckDB."""
+    columns: dict[str, list[Any]] = {name: [getattr(r, name) for r in rows] for name in _ROW_FIELDS}
+    columns["doc_id"] = [_best_doc_id(r) for r in rows]
+    return pa.table({f.name: pa.array(columns[f.name], f.type) for f in _ROW_SCHEMA}, schema=_ROW_SCHEMA)
+
+
+def _table_to_rows(table: pa.Table) -> list[_Row]:
+    out = []
+    for d in table.to_pylist():
+        d.pop("doc_id")
+        out.append(_Row(**d, extra=orjson.loads(d["extra_json"]) if d["extra_json"] else {}))
+    return out
+
+
+def _parse_block(args: tuple[list[bytes], int, str, dt.datetime]) -> tuple[pa.Table, list[tuple[int, str, str]], int]:
+    """Parse one block of raw lines (in a worker process): rows as a table, rejects, lines counted."""
     lines, first_line, fmt, load_time = args
     report = IngestReport(path="", format=fmt)
     rejects: list[tuple[int, str, str]] = []
     rows = list(_parse_lines(lines, fmt, load_time, report, rejects, first_line=first_line))
-    return rows, rejects, report.rows_total
+    return _rows_to_table(rows), rejects, report.rows_total
 
 
 def _blocks(lines: Iterable[bytes], size: int) -> Iterator[tuple[list[bytes], int]]:
@@ -237,7 +303,7 @@ def _blocks(lines: Iterable[bytes], size: int) -> Iterator[tuple[list[bytes], in
 def _parallel_chunks(
     lines: Iterable[bytes], fmt: str, load_time: dt.datetime, report: IngestReport,
     rejects: list[tuple[int, str, str]], size: int, workers: int,
-) -> Iterator[list[_Row]]:
+) -> Iterator[pa.Table]:
     """Validate blocks of lines in worker processes while this process writes earlier blocks.
 
     Validation (JSON, the pydantic model, identifiers, hashes) is pure Python and CPU-bound, so on a
@@ -263,15 +329,15 @@ def _parallel_chunks(
             yield rows
 
 
-def _chunks(rows: Iterator[_Row], size: int) -> Iterator[list[_Row]]:
+def _chunks(rows: Iterator[_Row], size: int) -> Iterator[pa.Table]:
     chunk: list[_Row] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= size:
-            yield chunk
+            yield _rows_to_table(chunk)
             chunk = []
     if chunk:
-        yield chunk
+        yield _rows_to_table(chunk)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -519,7 +585,55 @@ ON CONFLICT (doc_id, source_id, source_record_id) DO UPDATE SET
 """
 
 
-def _write_chunk(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datetime, report: IngestReport) -> None:
+_COLLIDING_LINES = """
+WITH k AS (SELECT line, unnest(keys) AS key FROM _fs_rows),
+     dup AS (SELECT key FROM k GROUP BY key HAVING count(*) > 1)
+SELECT k.line FROM k JOIN dup USING (key)
+UNION SELECT k.line FROM k JOIN document_keys USING (key)
+UNION SELECT line FROM _fs_rows WHERE len(keys) = 0
+UNION SELECT r.line FROM _fs_rows r JOIN documents USING (doc_id)
+"""
+
+_INSERT_SIMPLE = """
+INSERT INTO documents
+SELECT doc_id, kind, language, language_detected, title, abstract, body, published, precision,
+       authors, affiliations, countries, categories, keywords, url, arxiv_id, doi, pmid, source, record_id,
+       extra_json::JSON, content_hash, 1, seen, seen, $now
+FROM _fs_simple
+"""
+
+
+def _write_chunk(con: duckdb.DuckDBPyConnection, table: pa.Table, now: dt.datetime, report: IngestReport) -> None:
+    """Write one validated chunk: rows that meet no other record go straight in with set-based SQL;
+    rows sharing a key with another row or a stored document go through the merge."""
+    import pyarrow.compute as pc
+
+    con.register("_fs_rows", table)
+    try:
+        colliding = [r[0] for r in con.execute(_COLLIDING_LINES).fetchall()]
+    finally:
+        con.unregister("_fs_rows")
+    mask = pc.is_in(table["line"], value_set=pa.array(colliding, pa.int64()))
+    simple = table.filter(pc.invert(mask)) if colliding else table
+    if simple.num_rows:
+        con.register("_fs_simple", simple)
+        try:
+            con.execute(_INSERT_SIMPLE, {"now": now})
+            con.execute("INSERT INTO document_keys SELECT unnest(keys), doc_id FROM _fs_simple")
+            con.execute(
+                "INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen "
+                "FROM _fs_simple"
+            )
+        finally:
+            con.unregister("_fs_simple")
+        report.docs_new += simple.num_rows
+        report.rows_loaded += simple.num_rows
+    if colliding:
+        _write_merged(con, _table_to_rows(table.filter(mask)), now, report)
+
+
+def _write_merged(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datetime, report: IngestReport) -> None:
+    """Group rows into documents (with stored ones), merge each group, and upsert the result."""
     all_keys = sorted({k for r in rows for k in r.keys})
     groups = _group(rows, _lookup_keys(con, all_keys))
     existing = _lookup_docs(con, [doc_id for doc_id, _ in groups])
@@ -527,16 +641,8 @@ def _write_chunk(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datet
     fields = list(columns.values())
     counts = {"insert": 0, "replace": 0, "fill": 0}
     for doc_id, grp in groups:
-        if len(grp) == 1 and doc_id not in existing:  # the common case, kept cheap
-            r = grp[0]
-            values = (
-                doc_id, "insert", r.kind, r.language, r.language_detected, r.title, r.abstract, r.body, r.published,
-                r.precision, r.authors, r.affiliations, r.countries, r.categories, r.keywords, r.url, r.arxiv_id,
-                r.doi, r.pmid, r.source, r.record_id, r.extra_json, r.content_hash, r.seen, r.seen,
-            )
-        else:
-            doc = _merge(doc_id, grp, existing.get(doc_id))
-            values = tuple(doc[name] for name in _DOC_SCHEMA.names)
+        doc = _merge(doc_id, grp, existing.get(doc_id))
+        values = tuple(doc[name] for name in _DOC_SCHEMA.names)
         counts[values[1]] += 1
         for col, v in zip(fields, values, strict=True):
             col.append(v)
@@ -654,8 +760,10 @@ def _load(
         else:
             chunks = _chunks(_parse_lines(lines, report.format, now, report, rejects), chunk_size)
         for chunk in chunks:
-            for r in chunk:
-                sources.setdefault(r.source, r.kind)
+            if chunk.num_rows:
+                pairs = chunk.select(["source", "kind"]).group_by(["source", "kind"]).aggregate([]).to_pylist()
+                for pair in pairs:
+                    sources.setdefault(pair["source"], pair["kind"])
             _write_chunk(con, chunk, now, report)
             if progress:
                 progress("rows", report.rows_total)
