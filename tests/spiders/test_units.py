@@ -15,7 +15,7 @@ import pytest
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.spiderloader import SpiderLoader
 
-from flows.crawl import DEFAULT_SOURCES, SNAPSHOT_ARCHIVE, SOURCES, crawl_status, is_loopback
+from flows.crawl import ALL_SOURCES, SNAPSHOT_ARCHIVE, SOURCES, crawl_status, is_loopback
 from spiders import settings as project_settings
 from spiders.config import ConfigError, load_feeds, load_policy_bodies, load_queries
 from spiders.middlewares import parse_retry_after, user_agent
@@ -43,7 +43,7 @@ def _spider_classes() -> dict[str, type]:
 
 def test_every_source_has_a_spider_named_after_its_file() -> None:
     classes = _spider_classes()
-    assert set(classes) == set(SPIDERS) == set(SOURCES)
+    assert set(classes) == set(SPIDERS) == set(ALL_SOURCES)
     for name, cls in classes.items():
         assert Path(sys.modules[cls.__module__].__file__).stem == name
 
@@ -239,7 +239,7 @@ def test_shipped_snapshot_is_small_and_clean() -> None:
         names = tar.getnames()
         manifest = json.load(tar.extractfile("snapshot/manifest.json"))  # type: ignore[arg-type]
         recordings = json.load(tar.extractfile("snapshot/recordings.json"))  # type: ignore[arg-type]
-    assert set(manifest["crawls"]) == set(DEFAULT_SOURCES)
+    assert set(manifest["crawls"]) == set(SOURCES)
     assert all(f"snapshot/{r['file']}" in names for r in recordings)
     hosts = {r["url"].split("/")[2] for r in recordings}
     # Only licence-clear material: no CCTV, Hacker News, Zhihu/Weibo/Toutiao data.
