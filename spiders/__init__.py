@@ -1,1 +1,1 @@
-"""futurescan spiders package."""
+"""Scrapy spiders that crawl papers, news, policy and patents into landing files (see spiders/README.md)."""

@@ -10,6 +10,7 @@ import sys
 import tarfile
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.settings import Settings as ScrapySettings
@@ -300,7 +301,7 @@ def test_crawl_status_rules() -> None:
     assert not is_loopback("https://export.arxiv.org") and not is_loopback(None)
 
 
-def test_watermark_comes_from_the_last_succeeded_run_of_the_same_mode(warehouse_con) -> None:  # type: ignore[no-untyped-def]
+def test_watermark_comes_from_the_last_succeeded_run_of_the_same_mode(warehouse_con: Any) -> None:
     from warehouse.crawl_state import finish_run, last_watermark, recent_runs, start_run
 
     con = warehouse_con
