@@ -39,6 +39,8 @@ DEFAULT_SOURCES = SOURCES
 SNAPSHOT_ARCHIVE = Path(str(resources.files("spiders") / "snapshot" / "futurescan-snapshot.tar.gz"))
 
 Progress = Callable[[str, dict[str, Any]], None]
+# A crawl that ends while another command writes the warehouse waits this long to record itself.
+WRITER_WAIT = 120.0
 
 
 class CrawlError(RuntimeError):
@@ -313,12 +315,21 @@ class _State:
         self.migrated = False
 
     @contextlib.contextmanager
-    def open(self) -> Iterator[Any]:
-        from warehouse.db import connect_writer
+    def open(self, wait: float = 0.0) -> Iterator[Any]:
+        """A migrated writer connection; waits up to `wait` seconds while another process writes."""
+        from warehouse.db import WarehouseBusy, connect_writer
         from warehouse.migrate import migrate
 
         with self.lock:
-            con = connect_writer(self.settings.db_path)
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    con = connect_writer(self.settings.db_path)
+                    break
+                except WarehouseBusy:
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(1.0)
             try:
                 if not self.migrated:
                     migrate(con)
@@ -330,7 +341,7 @@ class _State:
     def publish(self) -> None:
         from warehouse.db import publish
 
-        with self.open() as con:
+        with self.open(wait=WRITER_WAIT) as con:
             publish(con, self.settings.db_path, self.settings.published_path)
 
 
@@ -400,10 +411,10 @@ def run_crawls(
                 outcome = execute(plan, progress, timeout)
             except BaseException as exc:
                 outcome = CrawlOutcome(plan.source, plan.run_id, "failed", 0.0, error=f"interrupted: {exc!r}")
-                with state.open() as con:
+                with state.open(wait=WRITER_WAIT) as con:
                     finish_run(con, plan.run_id, "failed", None, outcome.error)
                 raise
-            with state.open() as con:
+            with state.open(wait=WRITER_WAIT) as con:
                 finish_run(con, plan.run_id, outcome.status, outcome.report, outcome.error)
             return outcome
 
