@@ -1,0 +1,251 @@
+"""The screening step of a scan: read evidence as of a date, compute indicators and criteria, store them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scoring import criteria
+from scoring.indicators import compute_indicators
+from scoring.indicators.base import (
+    EvidenceDoc,
+    IndicatorValue,
+    ScanContext,
+    TechEvidence,
+    TechMeta,
+    add_months,
+    rounded,
+)
+from scoring.indicators.local import load_local_vocabulary
+
+WEIGHTS_PATH = Path(__file__).with_name("weights.toml")
+# Bumped whenever a change to the code would change scores made with the same weights.
+METHOD_VERSION = "screening-1"
+
+
+def load_weights(path: Path | None = None) -> tuple[dict[str, Any], str]:
+    """The weights file as a dict, and the sha256 of its bytes (stamped on every score it makes)."""
+    path = Path(path) if path is not None else WEIGHTS_PATH
+    raw = path.read_bytes()
+    try:
+        params = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a valid weights file: {exc}") from exc
+    return params, hashlib.sha256(raw).hexdigest()
+
+
+@dataclass
+class TechScore:
+    """All screening output for one technology: indicators, the three criteria, evidence counts."""
+
+    tech: TechMeta
+    indicators: dict[str, IndicatorValue]
+    strategic: criteria.StrategicCall
+    disruptive: criteria.DisruptiveCall
+    horizon: criteria.HorizonCall
+    evidence_count: int
+    recent_evidence: int
+
+
+@dataclass(frozen=True)
+class ScoringSummary:
+    """What one scoring run did."""
+
+    scan_id: str
+    as_of: dt.date
+    weights_hash: str
+    technologies: int
+    horizons: Mapping[str, int]
+    strategic_yes: int
+    disruptive_yes: int
+    documents_read: int
+    seconds: float
+    created_scan: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _doc(row: Mapping[str, Any]) -> EvidenceDoc:
+    return EvidenceDoc(
+        doc_id=row["doc_id"],
+        kind=row["kind"],
+        language=row["language"],
+        source=row["source"],
+        published=row["published"],
+        precision=row["precision"] or "day",
+        title=row["title"],
+        abstract=row["abstract"] or "",
+        body=row["body"] or "",
+        countries=tuple(row["countries"] or ()),
+        affiliations=tuple(row["affiliations"] or ()),
+        categories=tuple(row["categories"] or ()),
+        keywords=tuple(row["keywords"] or ()),
+        extra=row["extra"] or {},
+        confidence=float(row["confidence"]),
+        matched=tuple(row["matched"] or ()),
+    )
+
+
+def gather(con: Any, *, as_of: dt.date, params: Mapping[str, Any]) -> tuple[list[TechEvidence], ScanContext]:
+    """Evidence for every technology and the scan context, read once from the warehouse."""
+    from warehouse import scores_store as store
+
+    techs = [
+        TechMeta(t["tech_id"], t["name_en"], t["name_zh"], tuple(t["aliases"]), t["direction"])
+        for t in store.load_technologies(con)
+    ]
+    min_conf = float(params.get("evidence", {}).get("min_link_confidence", 0.5))
+    rows = store.load_evidence(con, as_of=as_of, min_confidence=min_conf)
+    docs_by_tech: dict[str, list[EvidenceDoc]] = defaultdict(list)
+    doc_techs: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        doc = _doc(row)
+        docs_by_tech[row["tech_id"]].append(doc)
+        doc_techs[doc.doc_id].add(row["tech_id"])
+    windows = params.get("windows", {})
+    recent_months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
+    coherence = params.get("indicators", {}).get("coherence", {})
+    prominence = params.get("indicators", {}).get("prominence", {})
+    ctx = ScanContext(
+        as_of=as_of,
+        params=params,
+        source_spans=store.source_spans(con, as_of=as_of),
+        kind_counts=store.kind_counts(con, as_of=as_of),
+        attention=store.attention_percentiles(con, as_of=as_of, keys=list(prominence.get("attention_keys", ["points"]))),
+        doc_techs={k: frozenset(v) for k, v in doc_techs.items()},
+        tech_directions={t.tech_id: t.direction for t in techs},
+        baseline_texts=store.baseline_sample(
+            con, as_of=as_of, since=add_months(as_of, -recent_months), size=int(coherence.get("baseline_sample", 2000))
+        ),
+        embeddings=store.load_embeddings(con, doc_techs.keys()),
+        players=load_local_vocabulary(),
+    )
+    evidence = [TechEvidence(t, docs_by_tech.get(t.tech_id, [])) for t in techs]
+    return evidence, ctx
+
+
+def score_evidence(ev: TechEvidence, ctx: ScanContext) -> TechScore:
+    """Indicators and criteria for one technology."""
+    ind = compute_indicators(ev, ctx)
+    volume = ind.get("volume")
+    recent = int(volume.details.get("recent_documents", 0)) if volume else 0
+    return TechScore(
+        tech=ev.tech,
+        indicators=ind,
+        strategic=criteria.strategic(ind, ctx.params),
+        disruptive=criteria.disruptive(ind, ctx.params),
+        horizon=criteria.horizon(ind, ctx.params),
+        evidence_count=len(ev.docs),
+        recent_evidence=recent,
+    )
+
+
+def score_technologies(
+    con: Any,
+    *,
+    as_of: dt.date,
+    weights_path: Path | None = None,
+    tech_ids: Sequence[str] | None = None,
+) -> tuple[list[TechScore], str]:
+    """Score technologies as of a date without writing anything (evaluation, previews); returns (scores, weights hash)."""
+    params, weights_hash = load_weights(weights_path)
+    evidence, ctx = gather(con, as_of=as_of, params=params)
+    wanted = set(tech_ids) if tech_ids is not None else None
+    scores = [score_evidence(ev, ctx) for ev in evidence if wanted is None or ev.tech.tech_id in wanted]
+    return scores, weights_hash
+
+
+def score_rows(
+    scan_id: str, as_of: dt.date, scores: Sequence[TechScore], weights_hash: str, scored_at: dt.datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The `tech_scores` and `indicator_values` rows for a scan."""
+    score_rows_, ind_rows = [], []
+    for s in scores:
+        h = s.horizon
+        score_rows_.append({
+            "scan_id": scan_id,
+            "tech_id": s.tech.tech_id,
+            "as_of": as_of,
+            "strategic": rounded(s.strategic.score),
+            "strategic_label": s.strategic.label,
+            "disruptive": rounded(s.disruptive.score),
+            "disruptive_label": s.disruptive.label,
+            "disruptive_attributes": [a.as_dict() for a in s.disruptive.attributes],
+            "horizon": h.horizon,
+            "horizon_confidence": h.confidence,
+            "horizon_leaning": h.leaning,
+            "trl_estimate": h.trl_estimate,
+            "trl_low": h.trl_low,
+            "trl_high": h.trl_high,
+            "trl_band": h.trl_band,
+            "reasons": {
+                "strategic": list(s.strategic.reasons),
+                "disruptive": list(s.disruptive.reasons),
+                "horizon": list(h.reasons),
+            },
+            "horizon_evidence": {"channels": h.channels, "drivers": list(h.drivers)},
+            "evidence_count": s.evidence_count,
+            "recent_evidence": s.recent_evidence,
+            "weights_hash": weights_hash,
+            "method_version": METHOD_VERSION,
+            "scored_at": scored_at,
+        })
+        for name, v in s.indicators.items():
+            ind_rows.append({
+                "tech_id": s.tech.tech_id,
+                "indicator": name,
+                "value": v.value,
+                "score": v.score,
+                "details": dict(v.details),
+                "doc_ids": list(v.doc_ids),
+            })
+    return score_rows_, ind_rows
+
+
+def score_scan(
+    con: Any,
+    *,
+    scan_id: str,
+    as_of: dt.date | None = None,
+    weights_path: Path | None = None,
+) -> ScoringSummary:
+    """Score every technology for a scan and store the results (what the weekly flow calls).
+
+    as_of defaults to the scan's own as_of, else today; only documents whose whole date span lies
+    before it are read, so a scan replayed at a past date sees exactly what was knowable then.
+    Re-scoring a scan replaces its rows. A scan row is created when the scan does not exist yet.
+    """
+    from warehouse import scores_store as store
+
+    started = time.perf_counter()
+    if as_of is None:
+        as_of = store.scan_as_of(con, scan_id) or dt.date.today()
+    params, weights_hash = load_weights(weights_path)
+    evidence, ctx = gather(con, as_of=as_of, params=params)
+    scores = [score_evidence(ev, ctx) for ev in evidence]
+    created = store.ensure_scan(
+        con, scan_id, as_of, {"step": "score", "weights_hash": weights_hash, "method_version": METHOD_VERSION}
+    )
+    rows, ind_rows = score_rows(scan_id, as_of, scores, weights_hash, dt.datetime.now())
+    store.write_scores(con, scan_id, rows, ind_rows)
+    horizons = Counter(s.horizon.horizon for s in scores)
+    notes = () if scores else ("no technologies to score: sync the taxonomy into `technologies` first",)
+    return ScoringSummary(
+        scan_id=scan_id,
+        as_of=as_of,
+        weights_hash=weights_hash,
+        technologies=len(scores),
+        horizons={h: horizons.get(h, 0) for h in (*criteria.HORIZONS, criteria.INSUFFICIENT)},
+        strategic_yes=sum(1 for s in scores if s.strategic.flag),
+        disruptive_yes=sum(1 for s in scores if s.disruptive.flag),
+        documents_read=sum(len(ev.docs) for ev in evidence),
+        seconds=round(time.perf_counter() - started, 3),
+        created_scan=created,
+        notes=notes,
+    )

@@ -1,0 +1,408 @@
+"""Reads the evidence screening needs and stores scores, indicator values and consultants' overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from warehouse.db import table_exists, transaction
+
+# A document counts only once the whole span its date stands for lies before as_of: a paper dated
+# "2025" (year precision) is not "published before 2025-06-01".
+_BEFORE = (
+    "(CASE {d}.date_precision WHEN 'year' THEN {d}.published + INTERVAL 1 YEAR "
+    "WHEN 'month' THEN {d}.published + INTERVAL 1 MONTH ELSE {d}.published + INTERVAL 1 DAY END) <= CAST($as_of AS DATE)"
+)
+
+
+def before_as_of(alias: str = "d") -> str:
+    """SQL condition: the document's whole date span lies before the `$as_of` parameter."""
+    return _BEFORE.format(d=alias)
+
+
+def load_technologies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Technologies to screen (every status except dismissed), by id."""
+    rows = con.execute(
+        "SELECT tech_id, name_en, coalesce(name_zh, ''), coalesce(aliases, []), coalesce(direction, ''), status "
+        "FROM technologies WHERE status <> 'dismissed' ORDER BY tech_id"
+    ).fetchall()
+    return [
+        {"tech_id": r[0], "name_en": r[1], "name_zh": r[2], "aliases": list(r[3]), "direction": r[4], "status": r[5]}
+        for r in rows
+    ]
+
+
+def load_evidence(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date,
+    min_confidence: float,
+    tech_ids: Sequence[str] | None = None,
+    body_chars: int = 20_000,
+) -> list[dict[str, Any]]:
+    """Every (technology, document) link at or above `min_confidence` whose document is dated before as_of."""
+    where_tech = ""
+    params: dict[str, Any] = {"as_of": as_of, "min_conf": min_confidence, "body_chars": body_chars}
+    if tech_ids is not None:
+        where_tech = "AND l.tech_id IN (SELECT unnest($tech_ids))"
+        params["tech_ids"] = list(tech_ids)
+    sql = f"""
+        WITH l AS (
+            SELECT tech_id, doc_id, max(confidence) AS confidence,
+                   list(DISTINCT matched ORDER BY matched) FILTER (WHERE matched IS NOT NULL) AS matched
+            FROM document_technologies GROUP BY tech_id, doc_id
+        )
+        SELECT l.tech_id, d.doc_id, d.kind, d.language, d.primary_source, d.published, d.date_precision,
+               d.title, coalesce(d.abstract, ''), coalesce(substr(d.body, 1, $body_chars), ''),
+               coalesce(d.countries, []), coalesce(d.affiliations, []), coalesce(d.categories, []),
+               coalesce(d.keywords, []), CAST(d.extra AS VARCHAR), l.confidence, coalesce(l.matched, [])
+        FROM l JOIN documents d USING (doc_id)
+        JOIN technologies t ON t.tech_id = l.tech_id AND t.status <> 'dismissed'
+        WHERE l.confidence >= $min_conf AND d.published IS NOT NULL AND {before_as_of('d')} {where_tech}
+        ORDER BY l.tech_id, d.published, d.doc_id
+    """
+    names = ["tech_id", "doc_id", "kind", "language", "source", "published", "precision", "title", "abstract",
+             "body", "countries", "affiliations", "categories", "keywords", "extra", "confidence", "matched"]
+    out = []
+    for row in con.execute(sql, params).fetchall():
+        rec = dict(zip(names, row, strict=True))
+        rec["extra"] = json.loads(rec["extra"]) if rec["extra"] else {}
+        out.append(rec)
+    return out
+
+
+def source_spans(con: duckdb.DuckDBPyConnection, *, as_of: dt.date) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per source: (start ordinals, end ordinals, counts) of all its documents dated before as_of."""
+    rows = con.execute(
+        f"SELECT primary_source, published, date_precision, count(*) FROM documents d "
+        f"WHERE published IS NOT NULL AND {before_as_of('d')} GROUP BY ALL ORDER BY 1, 2, 3",
+        {"as_of": as_of},
+    ).fetchall()
+    grouped: dict[str, list[tuple[int, int, int]]] = {}
+    for source, published, precision, n in rows:
+        if precision == "year":
+            end = dt.date(published.year + 1, 1, 1)
+        elif precision == "month":
+            end = dt.date(published.year + (published.month == 12), published.month % 12 + 1, 1)
+        else:
+            end = published + dt.timedelta(days=1)
+        grouped.setdefault(source, []).append((published.toordinal(), end.toordinal(), n))
+    return {
+        src: (np.array([r[0] for r in v], float), np.array([r[1] for r in v], float), np.array([r[2] for r in v], float))
+        for src, v in grouped.items()
+    }
+
+
+def kind_counts(con: duckdb.DuckDBPyConnection, *, as_of: dt.date) -> dict[str, int]:
+    """All documents dated before as_of, by kind."""
+    rows = con.execute(
+        f"SELECT kind, count(*) FROM documents d WHERE published IS NOT NULL AND {before_as_of('d')} GROUP BY 1",
+        {"as_of": as_of},
+    ).fetchall()
+    return {k: int(n) for k, n in rows}
+
+
+def attention_percentiles(
+    con: duckdb.DuckDBPyConnection, *, as_of: dt.date, keys: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """For linked documents with an attention figure (points, citations...): its percentile within its source."""
+    out: dict[str, dict[str, float]] = {}
+    for key in keys:
+        rows = con.execute(
+            f"""
+            WITH a AS (
+                SELECT doc_id, primary_source,
+                       TRY_CAST(json_extract_string(extra, '$.' || $key) AS DOUBLE) AS v
+                FROM documents d WHERE published IS NOT NULL AND {before_as_of('d')}
+            ), r AS (
+                SELECT doc_id, percent_rank() OVER (PARTITION BY primary_source ORDER BY v) AS pct
+                FROM a WHERE v IS NOT NULL
+            )
+            SELECT r.doc_id, r.pct FROM r WHERE r.doc_id IN (SELECT doc_id FROM document_technologies)
+            ORDER BY 1
+            """,
+            {"as_of": as_of, "key": key},
+        ).fetchall()
+        for doc_id, pct in rows:
+            out.setdefault(doc_id, {})[key] = float(pct)
+    return out
+
+
+def baseline_sample(
+    con: duckdb.DuckDBPyConnection, *, as_of: dt.date, since: dt.date, size: int
+) -> list[tuple[str | None, str]]:
+    """A deterministic sample (by hash of doc id) of all documents in [since, as_of): what "random" text looks like."""
+    rows = con.execute(
+        f"""
+        SELECT language, title || chr(10) || coalesce(substr(coalesce(abstract, body), 1, 800), '')
+        FROM documents d
+        WHERE published IS NOT NULL AND published >= CAST($since AS DATE) AND {before_as_of('d')}
+        ORDER BY md5(doc_id) LIMIT $size
+        """,
+        {"as_of": as_of, "since": since, "size": size},
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> dict[str, np.ndarray]:
+    """Document vectors of the most-used embedding model, when the embeddings table exists; else empty."""
+    if not table_exists(con, "embeddings"):
+        return {}
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'embeddings'"
+    ).fetchall()}
+    if not {"doc_id", "model", "vector"} <= cols:
+        return {}
+    model = con.execute("SELECT model FROM embeddings GROUP BY model ORDER BY count(*) DESC, model LIMIT 1").fetchone()
+    if not model:
+        return {}
+    ids = pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())})
+    con.register("_fs_emb_ids", ids)
+    try:
+        rows = con.execute(
+            "SELECT e.doc_id, e.vector FROM embeddings e JOIN _fs_emb_ids i USING (doc_id) WHERE e.model = ?",
+            [model[0]],
+        ).fetchall()
+    finally:
+        con.unregister("_fs_emb_ids")
+    return {doc_id: np.asarray(vec, dtype=np.float32) for doc_id, vec in rows}
+
+
+# ───────────────────────────── scans and scores ─────────────────────────────
+
+
+def scan_as_of(con: duckdb.DuckDBPyConnection, scan_id: str) -> dt.date | None:
+    """The as_of date recorded for a scan, if the scan exists and has one."""
+    row = con.execute("SELECT as_of FROM scans WHERE scan_id = ?", [scan_id]).fetchone()
+    return row[0] if row else None
+
+
+def ensure_scan(con: duckdb.DuckDBPyConnection, scan_id: str, as_of: dt.date, params: Mapping[str, Any]) -> bool:
+    """Create a finished scan row when scoring runs outside the weekly flow; True when one was created."""
+    if con.execute("SELECT 1 FROM scans WHERE scan_id = ?", [scan_id]).fetchone():
+        return False
+    now = dt.datetime.now()
+    con.execute(
+        "INSERT INTO scans (scan_id, started_at, finished_at, as_of, status, params) VALUES (?, ?, ?, ?, 'succeeded', ?)",
+        [scan_id, now, now, as_of, json.dumps(dict(params), ensure_ascii=False, default=str)],
+    )
+    return True
+
+
+SCORE_COLUMNS: tuple[str, ...] = (
+    "scan_id", "tech_id", "as_of", "strategic", "strategic_label", "disruptive", "disruptive_label",
+    "disruptive_attributes", "horizon", "horizon_confidence", "horizon_leaning", "trl_estimate", "trl_low",
+    "trl_high", "trl_band", "reasons", "horizon_evidence", "evidence_count", "recent_evidence", "weights_hash",
+    "method_version", "scored_at",
+)
+_JSON_SCORE_COLUMNS = {"disruptive_attributes", "reasons", "horizon_evidence"}
+_SCORE_TYPES = {
+    "as_of": pa.date32(), "strategic": pa.float64(), "disruptive": pa.float64(), "horizon_confidence": pa.float64(),
+    "trl_estimate": pa.float64(), "trl_low": pa.int32(), "trl_high": pa.int32(), "evidence_count": pa.int32(),
+    "recent_evidence": pa.int32(), "scored_at": pa.timestamp("us"),
+}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def write_scores(
+    con: duckdb.DuckDBPyConnection,
+    scan_id: str,
+    scores: Sequence[Mapping[str, Any]],
+    indicators: Sequence[Mapping[str, Any]],
+) -> None:
+    """Replace a scan's scores and indicator values in one transaction (re-scoring a scan is idempotent)."""
+    score_table = pa.table({
+        c: pa.array(
+            [_dumps(s[c]) if c in _JSON_SCORE_COLUMNS else s[c] for s in scores],
+            _SCORE_TYPES.get(c, pa.string()),
+        )
+        for c in SCORE_COLUMNS
+    })
+    ind_table = pa.table({
+        "scan_id": pa.array([scan_id] * len(indicators), pa.string()),
+        "tech_id": pa.array([i["tech_id"] for i in indicators], pa.string()),
+        "indicator": pa.array([i["indicator"] for i in indicators], pa.string()),
+        "value": pa.array([i["value"] for i in indicators], pa.float64()),
+        "score": pa.array([i["score"] for i in indicators], pa.float64()),
+        "details": pa.array([_dumps(i["details"]) for i in indicators], pa.string()),
+        "doc_ids": pa.array([list(i["doc_ids"]) for i in indicators], pa.list_(pa.string())),
+    })
+    with transaction(con):
+        con.execute("DELETE FROM tech_scores WHERE scan_id = ?", [scan_id])
+        con.execute("DELETE FROM indicator_values WHERE scan_id = ?", [scan_id])
+        con.register("_fs_scores", score_table)
+        con.register("_fs_indicators", ind_table)
+        try:
+            cols = ", ".join(SCORE_COLUMNS)
+            select = ", ".join(f"CAST({c} AS JSON)" if c in _JSON_SCORE_COLUMNS else c for c in SCORE_COLUMNS)
+            con.execute(f"INSERT INTO tech_scores ({cols}) SELECT {select} FROM _fs_scores")
+            con.execute(
+                "INSERT INTO indicator_values SELECT scan_id, tech_id, indicator, value, score, CAST(details AS JSON), doc_ids "
+                "FROM _fs_indicators"
+            )
+        finally:
+            con.unregister("_fs_scores")
+            con.unregister("_fs_indicators")
+
+
+def latest_scan_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The most recently scored scan."""
+    row = con.execute("SELECT scan_id FROM tech_scores GROUP BY scan_id ORDER BY max(scored_at) DESC, scan_id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def read_scores(con: duckdb.DuckDBPyConnection, scan_id: str) -> list[dict[str, Any]]:
+    """A scan's scores with the latest consultant override of each field beside them."""
+    rows = con.execute(
+        f"""
+        WITH o AS (
+            SELECT tech_id, field, value, decided_by, reason, recorded_at,
+                   row_number() OVER (PARTITION BY tech_id, field ORDER BY recorded_at DESC, override_id DESC) AS rn
+            FROM overrides
+        )
+        SELECT {', '.join('s.' + c for c in SCORE_COLUMNS)},
+               oh.value, oh.decided_by, oh.reason, os.value, os.decided_by, os.reason
+        FROM tech_scores s
+        LEFT JOIN o oh ON oh.tech_id = s.tech_id AND oh.field = 'horizon' AND oh.rn = 1 AND oh.value <> 'withdrawn'
+        LEFT JOIN o os ON os.tech_id = s.tech_id AND os.field = 'strategic' AND os.rn = 1 AND os.value <> 'withdrawn'
+        WHERE s.scan_id = ?
+        ORDER BY s.tech_id
+        """,
+        [scan_id],
+    ).fetchall()
+    out = []
+    extra = ("override_horizon", "override_horizon_by", "override_horizon_reason",
+             "override_strategic", "override_strategic_by", "override_strategic_reason")
+    for row in rows:
+        rec = dict(zip((*SCORE_COLUMNS, *extra), row, strict=True))
+        for c in _JSON_SCORE_COLUMNS:
+            rec[c] = json.loads(rec[c]) if rec[c] else None
+        out.append(rec)
+    return out
+
+
+def read_indicators(con: duckdb.DuckDBPyConnection, scan_id: str, tech_id: str) -> list[dict[str, Any]]:
+    """Indicator values of one technology in one scan, with details and evidence ids."""
+    rows = con.execute(
+        "SELECT indicator, value, score, details, doc_ids FROM indicator_values WHERE scan_id = ? AND tech_id = ? ORDER BY indicator",
+        [scan_id, tech_id],
+    ).fetchall()
+    return [
+        {"indicator": r[0], "value": r[1], "score": r[2], "details": json.loads(r[3]) if r[3] else {}, "doc_ids": list(r[4] or [])}
+        for r in rows
+    ]
+
+
+def document_titles(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> dict[str, str]:
+    """Titles of the given documents, for showing evidence."""
+    ids = sorted(set(doc_ids))
+    if not ids:
+        return {}
+    con.register("_fs_title_ids", pa.table({"doc_id": pa.array(ids, pa.string())}))
+    try:
+        rows = con.execute("SELECT d.doc_id, d.title FROM documents d JOIN _fs_title_ids USING (doc_id)").fetchall()
+    finally:
+        con.unregister("_fs_title_ids")
+    return dict(rows)
+
+
+# ───────────────────────────── overrides ─────────────────────────────
+
+
+def add_override(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    tech_id: str,
+    field: str,
+    value: str,
+    decided_by: str,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> int:
+    """Append a consultant's judgement; returns its id. Computed scores are never touched."""
+    scan = latest_scan_id(con) if table_exists(con, "tech_scores") else None
+    computed = None
+    if scan is not None:
+        col = "horizon" if field == "horizon" else "strategic_label"
+        row = con.execute(f"SELECT {col} FROM tech_scores WHERE scan_id = ? AND tech_id = ?", [scan, tech_id]).fetchone()
+        computed = row[0] if row else None
+    row = con.execute(
+        "INSERT INTO overrides (tech_id, field, value, decided_by, reason, recorded_at, scan_id, computed_value) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING override_id",
+        [tech_id, field, value, decided_by, reason, at or dt.datetime.now(), scan, computed],
+    ).fetchone()
+    return int(row[0])
+
+
+def override_history(con: duckdb.DuckDBPyConnection, tech_id: str) -> list[dict[str, Any]]:
+    """Every judgement recorded for a technology, oldest first."""
+    rows = con.execute(
+        "SELECT override_id, field, value, decided_by, reason, recorded_at, scan_id, computed_value "
+        "FROM overrides WHERE tech_id = ? ORDER BY recorded_at, override_id",
+        [tech_id],
+    ).fetchall()
+    names = ("override_id", "field", "value", "decided_by", "reason", "recorded_at", "scan_id", "computed_value")
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def technology_ids(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, list[str]]]:
+    """(tech_id, name_en, name_zh, aliases) of every technology, for resolving names typed by a user."""
+    return [
+        (r[0], r[1], r[2] or "", list(r[3] or []))
+        for r in con.execute("SELECT tech_id, name_en, name_zh, aliases FROM technologies ORDER BY tech_id").fetchall()
+    ]
+
+
+# ───────────────────────────── fallback links for benchmarks ─────────────────────────────
+# Until the topics engineer's linker lands, the evaluation script links documents by alias itself;
+# these two helpers are its only writes to `technologies` / `document_technologies`.
+
+
+def document_texts(con: duckdb.DuckDBPyConnection, *, body_chars: int = 6000) -> pa.Table:
+    """doc_id and title / abstract / start of body of every document, for alias linking."""
+    return con.sql(
+        "SELECT doc_id, title, coalesce(abstract, '') AS abstract, coalesce(substr(body, 1, $n), '') AS body "
+        "FROM documents ORDER BY doc_id",
+        params={"n": body_chars},
+    ).to_arrow_table()
+
+
+def replace_fallback_links(
+    con: duckdb.DuckDBPyConnection,
+    technologies: Sequence[Mapping[str, Any]],
+    links: Sequence[tuple[str, str, float, str]],
+) -> None:
+    """Insert missing technologies and replace all 'alias' links with (doc_id, tech_id, confidence, matched)."""
+    now = dt.datetime.now()
+    with transaction(con):
+        for t in technologies:
+            con.execute(
+                "INSERT INTO technologies (tech_id, name_en, name_zh, aliases, description, direction, status, origin, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'taxonomy', ?, ?) ON CONFLICT DO NOTHING",
+                [t["tech_id"], t["name_en"], t["name_zh"], list(t["aliases"]), t.get("description", ""),
+                 t["direction"], t.get("status", "seeded"), now, now],
+            )
+        con.execute("DELETE FROM document_technologies WHERE method = 'alias'")
+        table = pa.table({
+            "doc_id": pa.array([x[0] for x in links], pa.string()),
+            "tech_id": pa.array([x[1] for x in links], pa.string()),
+            "confidence": pa.array([x[2] for x in links], pa.float64()),
+            "matched": pa.array([x[3] for x in links], pa.string()),
+        })
+        con.register("_fs_links", table)
+        try:
+            con.execute(
+                "INSERT INTO document_technologies SELECT doc_id, tech_id, 'alias', confidence, matched, ? FROM _fs_links",
+                [now],
+            )
+        finally:
+            con.unregister("_fs_links")
