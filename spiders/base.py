@@ -46,9 +46,7 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return "timeout", str(exc)
     if isinstance(exc, DownloadCancelledError):
         # Scrapy cancels a download that passes DOWNLOAD_MAXSIZE (and says so in the message).
-        return (
-            "too_large" if "maxsize" in str(exc).lower() or "size" in str(exc).lower() else "cancelled"
-        ), str(exc)
+        return ("too_large" if "size" in str(exc).lower() else "cancelled"), str(exc)
     if isinstance(exc, ResponseDataLossError):
         return "truncated", str(exc)
     if isinstance(exc, CannotResolveHostError):
@@ -156,7 +154,8 @@ class FuturescanSpider(scrapy.Spider):
         """Errback: record why a request finally failed (after retries)."""
         request = failure.request  # type: ignore[attr-defined]
         kind, detail = classify_failure(failure)
-        logger.debug("request failed: %s", failure.getTraceback())
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("request failed: %s", failure.getTraceback())
         self.record_error(kind, request.url, detail, essential=request.meta.get("essential", True))
 
     def record_error(self, kind: str, url: str | None, detail: str = "", *, essential: bool = True) -> None:
