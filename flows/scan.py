@@ -109,12 +109,11 @@ def ingest_landing(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[
 
     per_source: dict[str, dict[str, int]] = {}
     with _writer(settings) as con:
-        files = [Path(p) for p in scan_landing_files(con, scan_id)]
-        for path in files:
+        files = [(source, Path(p)) for source, p in scan_landing_files(con, scan_id)]
+        for source, path in files:
             if not path.exists():
                 continue
             rep = ingest_file(con, path)
-            source = path.name.rsplit("-", 1)[0]
             agg = per_source.setdefault(source, {"files": 0, "new": 0, "updated": 0, "unchanged": 0, "rejected": 0})
             agg["files"] += 1
             agg["new"] += rep.docs_new

@@ -22,6 +22,8 @@ class Settings:
     home: Path
     model_name: str = DEFAULT_MODEL
     contact: str = "futurescan-operator@example.org"
+    epo_key: str | None = None  # EPO Open Patent Services credentials, for the optional patent spider
+    epo_secret: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -32,6 +34,8 @@ class Settings:
             home=home,
             model_name=env.get("FUTURESCAN_MODEL") or DEFAULT_MODEL,
             contact=env.get("FUTURESCAN_CONTACT") or cls.contact,
+            epo_key=env.get("FUTURESCAN_EPO_KEY") or None,
+            epo_secret=env.get("FUTURESCAN_EPO_SECRET") or None,
         )
 
     # Everything lives under one home, so tests, benchmarks and two installs never collide.

@@ -16,9 +16,17 @@ Field notes
   precision is kept (``year``/``month``/``day``). A missing date is allowed, an unparseable one is
   not (the row is rejected).
 * ``language`` is an ISO 639-1 code; when absent the warehouse detects it.
-* ``extra`` carries source-specific facts under documented keys: ``issuing_body`` and
-  ``doc_number`` (policy), ``points``/``comments`` (news attention), ``citations`` (papers),
-  ``venue``, ``status``, ``funding_amount``, ``funding_round``, ``phase`` (trials) ...
+* ``extra`` carries source-specific facts under documented keys:
+
+  - policy: ``issuing_body`` (e.g. 上海市科学技术委员会), ``doc_number`` (e.g. 沪科合〔2025〕7号),
+    ``doc_title``, ``level``;
+  - attention: ``points`` and ``comments`` (news aggregators), ``citations`` (papers);
+  - papers: ``venue``, ``status`` (Poster/Oral/Reject ...), ``journal_ref``;
+  - trials: ``status``, ``phases``, ``conditions``, ``interventions``, ``enrollment``;
+  - funding news: ``event_type`` = "funding", ``company``, ``funding_amount``, ``funding_round``;
+  - patents: ``family_id``;
+  - crawl provenance: ``technology`` (the taxonomy id whose query found the record — a crawl hint,
+    never used as a label), ``text_from`` (where the full text came from: feed, article page).
 """
 
 from __future__ import annotations

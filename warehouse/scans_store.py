@@ -81,14 +81,14 @@ def latest_scan(con: duckdb.DuckDBPyConnection, *, finished_only: bool = True) -
     return row[0] if row else None
 
 
-def scan_landing_files(con: duckdb.DuckDBPyConnection, scan_id: str) -> list[str]:
-    """Landing files written by this scan's crawls that finished (succeeded or partial)."""
+def scan_landing_files(con: duckdb.DuckDBPyConnection, scan_id: str) -> list[tuple[str, str]]:
+    """(source, landing file) written by this scan's crawls that finished (succeeded or partial)."""
     rows = con.execute(
-        "SELECT landing_file FROM crawl_runs WHERE scan_id = ? AND status IN ('succeeded', 'partial') "
+        "SELECT source_id, landing_file FROM crawl_runs WHERE scan_id = ? AND status IN ('succeeded', 'partial') "
         "AND landing_file IS NOT NULL ORDER BY started_at",
         [scan_id],
     ).fetchall()
-    return [r[0] for r in rows]
+    return [(r[0], r[1]) for r in rows]
 
 
 def scan_rows(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict[str, Any]]:
