@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from warehouse.db import table_exists, transaction
+from warehouse.db import transaction
 
 # A document counts only once the whole span its date stands for lies before as_of: a paper dated
 # "2025" (year precision) is not "published before 2025-06-01".
@@ -19,6 +19,17 @@ _BEFORE = (
     "(CASE {d}.date_precision WHEN 'year' THEN {d}.published + INTERVAL 1 YEAR "
     "WHEN 'month' THEN {d}.published + INTERVAL 1 MONTH ELSE {d}.published + INTERVAL 1 DAY END) <= CAST($as_of AS DATE)"
 )
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple | None:
+    """The first row of a query, read to the end: DuckDB 2 blocks a connection that holds an unfinished result."""
+    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = _one(con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name])
+    return bool(row and row[0])
 
 
 def before_as_of(alias: str = "d") -> str:
@@ -152,14 +163,14 @@ def baseline_sample(
 
 def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> dict[str, np.ndarray]:
     """Document vectors of the most-used embedding model, when the embeddings table exists; else empty."""
-    if not table_exists(con, "embeddings"):
+    if not _has_table(con, "embeddings"):
         return {}
     cols = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'embeddings'"
     ).fetchall()}
     if not {"doc_id", "model", "vector"} <= cols:
         return {}
-    model = con.execute("SELECT model FROM embeddings GROUP BY model ORDER BY count(*) DESC, model LIMIT 1").fetchone()
+    model = _one(con, "SELECT model FROM embeddings GROUP BY model ORDER BY count(*) DESC, model LIMIT 1")
     if not model:
         return {}
     ids = pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())})
@@ -179,13 +190,13 @@ def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> d
 
 def scan_as_of(con: duckdb.DuckDBPyConnection, scan_id: str) -> dt.date | None:
     """The as_of date recorded for a scan, if the scan exists and has one."""
-    row = con.execute("SELECT as_of FROM scans WHERE scan_id = ?", [scan_id]).fetchone()
+    row = _one(con, "SELECT as_of FROM scans WHERE scan_id = ?", [scan_id])
     return row[0] if row else None
 
 
 def ensure_scan(con: duckdb.DuckDBPyConnection, scan_id: str, as_of: dt.date, params: Mapping[str, Any]) -> bool:
     """Create a finished scan row when scoring runs outside the weekly flow; True when one was created."""
-    if con.execute("SELECT 1 FROM scans WHERE scan_id = ?", [scan_id]).fetchone():
+    if _one(con, "SELECT 1 FROM scans WHERE scan_id = ?", [scan_id]):
         return False
     now = dt.datetime.now()
     con.execute(
@@ -256,7 +267,7 @@ def write_scores(
 
 def latest_scan_id(con: duckdb.DuckDBPyConnection) -> str | None:
     """The most recently scored scan."""
-    row = con.execute("SELECT scan_id FROM tech_scores GROUP BY scan_id ORDER BY max(scored_at) DESC, scan_id DESC LIMIT 1").fetchone()
+    row = _one(con, "SELECT scan_id FROM tech_scores GROUP BY scan_id ORDER BY max(scored_at) DESC, scan_id DESC LIMIT 1")
     return row[0] if row else None
 
 
@@ -329,17 +340,18 @@ def add_override(
     at: dt.datetime | None = None,
 ) -> int:
     """Append a consultant's judgement; returns its id. Computed scores are never touched."""
-    scan = latest_scan_id(con) if table_exists(con, "tech_scores") else None
+    scan = latest_scan_id(con) if _has_table(con, "tech_scores") else None
     computed = None
     if scan is not None:
         col = "horizon" if field == "horizon" else "strategic_label"
-        row = con.execute(f"SELECT {col} FROM tech_scores WHERE scan_id = ? AND tech_id = ?", [scan, tech_id]).fetchone()
+        row = _one(con, f"SELECT {col} FROM tech_scores WHERE scan_id = ? AND tech_id = ?", [scan, tech_id])
         computed = row[0] if row else None
-    row = con.execute(
+    row = _one(
+        con,
         "INSERT INTO overrides (tech_id, field, value, decided_by, reason, recorded_at, scan_id, computed_value) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING override_id",
         [tech_id, field, value, decided_by, reason, at or dt.datetime.now(), scan, computed],
-    ).fetchone()
+    )
     return int(row[0])
 
 
