@@ -37,5 +37,6 @@ def detect_language(text: str) -> str | None:
         return "zh"
     if letters < 12:
         return "en" if sample.isascii() else None
-    lang, _prob = _langid().classify(sample)
+    # A few hundred characters decide it; py3langid's cost grows with the length of what it reads.
+    lang, _prob = _langid().classify(sample[:300])
     return str(lang)
