@@ -26,7 +26,7 @@ def detect_language(text: str) -> str | None:
     Han characters are decisive on their own (a mostly-English title with a Chinese name is rare in
     these sources, the reverse is common), so the script check runs first and is exact and fast.
     """
-    sample = text[:2000]
+    sample = text[:600]
     letters = len(_LETTERS.findall(sample))
     if letters == 0:
         return None
