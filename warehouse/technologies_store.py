@@ -1,0 +1,295 @@
+"""Reads and writes for `technologies` and the links to them: taxonomy sync, consultant decisions, evidence links."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.db import transaction
+
+TECH_STATUSES = ("seeded", "candidate", "accepted", "dismissed")
+LINK_METHODS = ("alias", "embedding", "topic")
+
+
+@contextlib.contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[str]:
+    con.register(name, table)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
+_TECH_SCHEMA = pa.schema([
+    ("tech_id", pa.string()), ("name_en", pa.string()), ("name_zh", pa.string()),
+    ("aliases", pa.list_(pa.string())), ("keywords", pa.list_(pa.string())), ("description", pa.string()),
+    ("direction", pa.string()), ("status", pa.string()),
+])
+
+
+def sync_taxonomy(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Bring the seeded taxonomy into `technologies`: insert new ids, refresh changed ones, touch nothing else.
+
+    Idempotent: a second sync of the same rows changes nothing (not even updated_at). Rows another
+    origin owns (added by the CLI, discovered) and consultants' status decisions are left alone.
+    """
+    table = pa.Table.from_pylist(
+        [{k: r.get(k) for k in _TECH_SCHEMA.names} for r in rows], schema=_TECH_SCHEMA
+    )
+    now = dt.datetime.now()
+    with _registered(con, "_fs_tax", table), transaction(con):
+        inserted = con.execute(
+            "SELECT count(*) FROM _fs_tax WHERE tech_id NOT IN (SELECT tech_id FROM technologies)"
+        ).fetchall()[0][0]
+        con.execute(
+            "INSERT INTO technologies (tech_id, name_en, name_zh, aliases, description, direction, status, origin, "
+            "created_at, updated_at, keywords) "
+            "SELECT tech_id, name_en, name_zh, aliases, description, direction, coalesce(status, 'seeded'), 'taxonomy', "
+            "$now, $now, keywords FROM _fs_tax WHERE tech_id NOT IN (SELECT tech_id FROM technologies)",
+            {"now": now},
+        )
+        changed = con.execute(
+            "SELECT count(*) FROM technologies t JOIN _fs_tax n USING (tech_id) WHERE t.origin = 'taxonomy' AND ("
+            "t.name_en IS DISTINCT FROM n.name_en OR t.name_zh IS DISTINCT FROM n.name_zh OR "
+            "t.aliases IS DISTINCT FROM n.aliases OR t.description IS DISTINCT FROM n.description OR "
+            "t.direction IS DISTINCT FROM n.direction OR t.keywords IS DISTINCT FROM n.keywords)"
+        ).fetchall()[0][0]
+        con.execute(
+            "UPDATE technologies SET name_en = n.name_en, name_zh = n.name_zh, aliases = n.aliases, "
+            "description = n.description, direction = n.direction, keywords = n.keywords, updated_at = $now "
+            "FROM _fs_tax n WHERE technologies.tech_id = n.tech_id AND technologies.origin = 'taxonomy' AND ("
+            "technologies.name_en IS DISTINCT FROM n.name_en OR technologies.name_zh IS DISTINCT FROM n.name_zh OR "
+            "technologies.aliases IS DISTINCT FROM n.aliases OR technologies.description IS DISTINCT FROM n.description OR "
+            "technologies.direction IS DISTINCT FROM n.direction OR technologies.keywords IS DISTINCT FROM n.keywords)",
+            {"now": now},
+        )
+    return {"inserted": int(inserted), "updated": int(changed), "total": len(rows)}
+
+
+def load_technologies(con: duckdb.DuckDBPyConnection, statuses: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Technology rows as dicts (optionally only some statuses), by tech_id."""
+    sql = "SELECT * FROM technologies"
+    params: list[Any] = []
+    if statuses:
+        sql += " WHERE list_contains(?, status)"
+        params.append(list(statuses))
+    cur = con.execute(sql + " ORDER BY tech_id", params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def get_technology(con: duckdb.DuckDBPyConnection, tech_id: str) -> dict[str, Any] | None:
+    """One technology row, or None."""
+    cur = con.execute("SELECT * FROM technologies WHERE tech_id = ?", [tech_id])
+    rows = cur.fetchall()
+    row = rows[0] if rows else None
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+
+def add_technology(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> None:
+    """Insert one technology (from the CLI or a discovered candidate); the id must be new."""
+    now = dt.datetime.now()
+    if get_technology(con, row["tech_id"]) is not None:
+        raise ValueError(f"technology {row['tech_id']!r} already exists")
+    con.execute(
+        "INSERT INTO technologies (tech_id, name_en, name_zh, aliases, description, direction, status, origin, "
+        "topic_id, decided_by, decision_reason, created_at, updated_at, keywords) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [row["tech_id"], row["name_en"], row.get("name_zh"), list(row.get("aliases") or []), row.get("description"),
+         row.get("direction"), row.get("status", "accepted"), row.get("origin", "cli"), row.get("topic_id"),
+         row.get("decided_by"), row.get("decision_reason"), now, now, list(row.get("keywords") or [])],
+    )
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection,
+    tech_id: str,
+    *,
+    status: str,
+    decided_by: str,
+    reason: str,
+    updates: Mapping[str, Any] | None = None,
+) -> None:
+    """Record a consultant's decision (accepted / dismissed) and optional edits; dismissing drops its links."""
+    if status not in TECH_STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    allowed = {"name_en", "name_zh", "aliases", "description", "direction", "keywords"}
+    updates = {k: v for k, v in (updates or {}).items() if v is not None}
+    bad = set(updates) - allowed
+    if bad:
+        raise ValueError(f"cannot edit {sorted(bad)}")
+    sets = ", ".join(f"{k} = ?" for k in updates)
+    with transaction(con):
+        con.execute(
+            "UPDATE technologies SET status = ?, decided_by = ?, decision_reason = ?, updated_at = ?"
+            + (", " + sets if sets else "") + " WHERE tech_id = ?",
+            [status, decided_by, reason, dt.datetime.now(), *updates.values(), tech_id],
+        )
+        if status == "dismissed":
+            con.execute("DELETE FROM document_technologies WHERE tech_id = ?", [tech_id])
+        # The vocabulary changed: every document is alias-matched again at the next analysis.
+        con.execute("DELETE FROM document_link_state")
+
+
+def candidate_topics(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """topic id → tech id of every discovered technology (any status), so a topic is proposed once."""
+    return dict(con.execute(
+        "SELECT topic_id, tech_id FROM technologies WHERE topic_id IS NOT NULL"
+    ).fetchall())
+
+
+# ───────────────────────────── links ─────────────────────────────
+
+
+def stale_link_docs(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, tech_digest: str) -> list[str]:
+    """The documents among doc_ids not yet alias-matched against this vocabulary in their current text."""
+    table = pa.table({"doc_id": pa.array(list(doc_ids), pa.string())})
+    with _registered(con, "_fs_link_check", table):
+        rows = con.execute(
+            "SELECT i.doc_id FROM _fs_link_check i JOIN documents d USING (doc_id) "
+            "LEFT JOIN document_link_state s ON s.doc_id = d.doc_id "
+            "WHERE s.doc_id IS NULL OR s.content_hash <> d.content_hash OR s.tech_digest <> ? ORDER BY i.doc_id",
+            [tech_digest],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _links_table(links: Sequence[tuple[str, str, float, str | None]]) -> pa.Table:
+    return pa.table({
+        "doc_id": pa.array([x[0] for x in links], pa.string()),
+        "tech_id": pa.array([x[1] for x in links], pa.string()),
+        "confidence": pa.array([float(x[2]) for x in links], pa.float64()),
+        "matched": pa.array([x[3] for x in links], pa.string()),
+    })
+
+
+def replace_alias_links(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    doc_ids: Sequence[str],
+    content_hashes: Sequence[str],
+    tech_digest: str,
+    links: Sequence[tuple[str, str, float, str | None]],
+) -> int:
+    """Replace the 'alias' links of these documents with (doc_id, tech_id, confidence, matched) and mark them matched."""
+    now = dt.datetime.now()
+    docs = pa.table({
+        "doc_id": pa.array(list(doc_ids), pa.string()),
+        "content_hash": pa.array(list(content_hashes), pa.string()),
+    })
+    with _registered(con, "_fs_link_docs", docs), _registered(con, "_fs_links", _links_table(links)), transaction(con):
+        con.execute(
+            "DELETE FROM document_technologies WHERE method = 'alias' AND doc_id IN (SELECT doc_id FROM _fs_link_docs)"
+        )
+        con.execute(
+            "INSERT INTO document_technologies (doc_id, tech_id, method, confidence, matched, linked_at) "
+            "SELECT doc_id, tech_id, 'alias', confidence, matched, $now FROM _fs_links",
+            {"now": now},
+        )
+        con.execute("DELETE FROM document_link_state WHERE doc_id IN (SELECT doc_id FROM _fs_link_docs)")
+        con.execute(
+            "INSERT INTO document_link_state SELECT doc_id, content_hash, $digest, $now FROM _fs_link_docs",
+            {"digest": tech_digest, "now": now},
+        )
+    return len(links)
+
+
+def replace_method_links(
+    con: duckdb.DuckDBPyConnection, *, method: str, links: Sequence[tuple[str, str, float, str | None]]
+) -> int:
+    """Replace every link made by one method ('embedding' or 'topic'): they are recomputed each analysis."""
+    if method not in LINK_METHODS or method == "alias":
+        raise ValueError(f"method must be 'embedding' or 'topic', not {method!r}")
+    now = dt.datetime.now()
+    with _registered(con, "_fs_mlinks", _links_table(links)), transaction(con):
+        con.execute("DELETE FROM document_technologies WHERE method = ?", [method])
+        con.execute(
+            "INSERT INTO document_technologies (doc_id, tech_id, method, confidence, matched, linked_at) "
+            "SELECT doc_id, tech_id, $method, confidence, matched, $now FROM _fs_mlinks",
+            {"method": method, "now": now},
+        )
+    return len(links)
+
+
+def alias_links(con: duckdb.DuckDBPyConnection, *, min_confidence: float = 0.0) -> pa.Table:
+    """doc_id, tech_id, confidence of every alias link at or above min_confidence."""
+    return con.sql(
+        "SELECT doc_id, tech_id, confidence FROM document_technologies WHERE method = 'alias' "
+        "AND confidence >= $c ORDER BY doc_id, tech_id",
+        params={"c": min_confidence},
+    ).to_arrow_table()
+
+
+def write_topic_technologies(con: duckdb.DuckDBPyConnection, *, scan_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store one scan's topic → technology links (replacing that scan's earlier ones)."""
+    table = pa.table({
+        "scan_id": pa.array([scan_id] * len(rows), pa.string()),
+        "topic_id": pa.array([r["topic_id"] for r in rows], pa.string()),
+        "tech_id": pa.array([r["tech_id"] for r in rows], pa.string()),
+        "method": pa.array([r["method"] for r in rows], pa.string()),
+        "confidence": pa.array([float(r["confidence"]) for r in rows], pa.float64()),
+        "alias_share": pa.array([r.get("alias_share") for r in rows], pa.float64()),
+        "similarity": pa.array([r.get("similarity") for r in rows], pa.float64()),
+        "evidence": pa.array([r.get("evidence") for r in rows], pa.string()),
+    })
+    with _registered(con, "_fs_tt", table), transaction(con):
+        con.execute("DELETE FROM topic_technologies WHERE scan_id = ?", [scan_id])
+        con.execute("INSERT INTO topic_technologies SELECT * FROM _fs_tt")
+
+
+def link_summary(con: duckdb.DuckDBPyConnection, *, min_confidence: float = 0.5) -> list[dict[str, Any]]:
+    """Per technology: status, direction and documents linked by each method (at or above min_confidence)."""
+    cur = con.execute(
+        """
+        SELECT t.tech_id, t.name_en, t.name_zh, t.direction, t.status, t.origin,
+               count(DISTINCT l.doc_id) FILTER (WHERE l.confidence >= $c) AS documents,
+               count(DISTINCT l.doc_id) FILTER (WHERE l.method = 'alias' AND l.confidence >= $c) AS alias,
+               count(DISTINCT l.doc_id) FILTER (WHERE l.method = 'embedding' AND l.confidence >= $c) AS embedding,
+               count(DISTINCT l.doc_id) FILTER (WHERE l.method = 'topic' AND l.confidence >= $c) AS topic,
+               count(DISTINCT l.doc_id) FILTER (WHERE l.confidence < $c) AS weak
+        FROM technologies t LEFT JOIN document_technologies l USING (tech_id)
+        GROUP BY ALL ORDER BY documents DESC, t.tech_id
+        """,
+        {"c": min_confidence},
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def technology_evidence(con: duckdb.DuckDBPyConnection, tech_id: str, *, limit: int = 10) -> dict[str, Any]:
+    """Top linked documents and linked topics of one technology, for `tech show`."""
+    docs = con.execute(
+        "SELECT l.doc_id, d.title, d.published, d.language, l.method, round(l.confidence, 3), l.matched "
+        "FROM document_technologies l JOIN documents d USING (doc_id) WHERE l.tech_id = ? "
+        "ORDER BY l.confidence DESC, d.published DESC NULLS LAST, l.doc_id LIMIT ?",
+        [tech_id, limit],
+    ).fetchall()
+    by_lang = con.execute(
+        "SELECT coalesce(d.language, '?'), l.method, count(DISTINCT l.doc_id) FROM document_technologies l "
+        "JOIN documents d USING (doc_id) WHERE l.tech_id = ? GROUP BY ALL ORDER BY 1, 2",
+        [tech_id],
+    ).fetchall()
+    topics = con.execute(
+        "SELECT tt.topic_id, s.label, s.size, tt.method, round(tt.confidence, 3), tt.evidence FROM topic_technologies tt "
+        "JOIN topic_snapshots s USING (scan_id, topic_id) WHERE tt.tech_id = ? AND tt.scan_id = "
+        "(SELECT scan_id FROM analysis_runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1) "
+        "ORDER BY tt.confidence DESC, s.size DESC LIMIT ?",
+        [tech_id, limit],
+    ).fetchall()
+    return {
+        "documents": [
+            {"doc_id": r[0], "title": r[1], "published": r[2], "language": r[3], "method": r[4], "confidence": r[5],
+             "matched": r[6]}
+            for r in docs
+        ],
+        "counts": [{"language": r[0], "method": r[1], "documents": r[2]} for r in by_lang],
+        "topics": [
+            {"topic_id": r[0], "label": r[1], "size": r[2], "method": r[3], "confidence": r[4], "evidence": r[5]}
+            for r in topics
+        ],
+    }
