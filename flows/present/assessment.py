@@ -26,6 +26,8 @@ CRITERIA_INDICATORS: dict[str, list[tuple[str, list[str]]]] = {
 EVIDENCE_PER_INDICATOR = 5
 # A fuzzy match this good, and this far ahead of the runner-up, is taken without asking.
 SURE_SCORE, SURE_MARGIN = 90.0, 8.0
+# Below this the best match is only a guess: offered as "did you mean", never taken or called ambiguous.
+WEAK_SCORE = 80.0
 
 
 class TechnologyNotFound(LookupError):
@@ -73,20 +75,17 @@ def resolve_technology(con: Any, query: str) -> str:
     for t in techs:
         if q and q.lower() in (t.id, t.name_en.lower(), t.name_zh):
             return t.id
-    found = find_technology(q, techs, limit=6, score_cutoff=60.0)
+    found = find_technology(q, techs, limit=6, score_cutoff=55.0)
     # Suggest only the close contenders, not everything above the cut-off.
     sugg = [(t.id, f"{t.name_zh} {t.name_en}" if t.name_zh != t.name_en else t.name_en, s)
             for t, s in found if s >= found[0][1] - 15.0]
-    if not found:
-        loose = find_technology(q, techs, limit=5, score_cutoff=40.0)
-        raise TechnologyNotFound(q, [(t.id, f"{t.name_zh} {t.name_en}", s) for t, s in loose])
-    best = found[0][1]
+    best = found[0][1] if found else 0.0
+    if best < WEAK_SCORE:
+        raise TechnologyNotFound(q, sugg)
     second = found[1][1] if len(found) > 1 else 0.0
     if best >= 100.0 and second < 100.0:
         return found[0][0].id
     if best >= SURE_SCORE and best - second >= SURE_MARGIN:
-        return found[0][0].id
-    if len(found) == 1 and best >= 75.0:
         return found[0][0].id
     raise AmbiguousTechnology(q, sugg)
 
