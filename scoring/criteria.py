@@ -312,7 +312,8 @@ def horizon(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> Hor
         f"{HORIZON_LABELS[call]}: {p_near:.0%} of the channel-balanced stage evidence is at industrialisation "
         f"(TRL ≥ {math.ceil(near_from)}), {p_dev:.0%} at development or beyond (TRL ≥ {math.ceil(mid_from)}); "
         f"corroboration line {share:.0%}",
-        f"TRL {trl_low}-{trl_high}: half the evidence reaches TRL {median:g}, {share:.0%} reaches TRL {frontier:g}",
+        f"TRL {trl_low}{'' if trl_low == trl_high else f'-{trl_high}'}: half the evidence reaches TRL {median:g}, "
+        f"{share:.0%} reaches TRL {frontier:g}",
         f"channels: {channel_text}; effective documents {n_eff:.1f}",
     ]
     drivers = _drivers(channels, call, near_from, mid_from, float(p.get("papers_from_trl", 4)))
@@ -329,7 +330,7 @@ def horizon(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> Hor
     min_channels = int(p.get("min_channels", 2))
     if len(solid) < min_channels:
         problems.append(f"only {len(solid)} evidence channel(s) with ≥{min_n:g} documents ({', '.join(solid) or 'none'}; need {min_channels})")
-    min_conf = float(p.get("min_confidence", 0.5))
+    min_conf = float(p.get("min_confidence", 0.66))
     if confidence < min_conf:
         problems.append(f"confidence {confidence:.2f} below {min_conf:.2f}: the shares sit too close to the corroboration line")
     if problems:

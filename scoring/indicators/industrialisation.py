@@ -97,12 +97,12 @@ _HEDGE_ZH = re.compile(r"(?:有望|未来|将|潜在|前景|可望|或将|有助
 _FUNDING_ROUND = [
     (re.compile(r"grant|资助", re.IGNORECASE), 4.0, "grant"),
     (re.compile(r"pre-?seed|angel|天使|\bseed\b|种子|\bsafe\b|convertible", re.IGNORECASE), 4.5, "seed"),
-    (re.compile(r"series\s*a|pre-?A|\bA\+?\d?轮", re.IGNORECASE), 5.0, "series_a"),
-    (re.compile(r"series\s*b|\bB\+?\d?轮", re.IGNORECASE), 6.0, "series_b"),
-    (re.compile(r"series\s*[c-h]|\b[C-H]\+?\d?轮|growth|late[- ]stage|pre-?ipo", re.IGNORECASE), 7.0, "series_c_plus"),
+    (re.compile(r"series\s*a(?![a-z])|\bpre-?a(?![a-z])|(?<![A-Za-z])A\+?\d?轮", re.IGNORECASE), 5.0, "series_a"),
+    (re.compile(r"series\s*b(?![a-z])|(?<![A-Za-z])B\+?\d?轮", re.IGNORECASE), 6.0, "series_b"),
+    (re.compile(r"series\s*[c-h](?![a-z])|(?<![A-Za-z])[C-H]\+?\d?轮|\bgrowth\b|late[- ]stage|pre-?ipo", re.IGNORECASE), 7.0, "series_c_plus"),
     (re.compile(r"\bipo\b|public listing|\bspac\b|上市", re.IGNORECASE), 8.0, "ipo"),
 ]
-_FUNDING_NEWS = re.compile(r"\brais(?:es|ed|ing)\s+(?:\$|€|£|us\$|usd|rmb|¥)|\bseries\s*[a-h]\b|\bseed (?:round|funding)\b|融资|天使轮|[A-H]\+?轮", re.IGNORECASE)
+_FUNDING_NEWS = re.compile(r"\brais(?:es|ed|ing)\s+(?:\$|€|£|us\$|usd|rmb|¥)|\bseries\s*[a-h]\b|\bseed (?:round|funding)\b|融资|天使轮|(?<![A-Za-z])[A-H]\+?轮", re.IGNORECASE)
 _PHASE = re.compile(r"(early\s+)?phase\s*(4|3|2|1|iv|iii|ii|i)\b", re.IGNORECASE)
 _PHASE_TRL = {"1": 6.0, "i": 6.0, "2": 7.0, "ii": 7.0, "3": 8.0, "iii": 8.0, "4": 9.0, "iv": 9.0}
 
