@@ -54,8 +54,11 @@ def _table(rows: list[dict[str, Any]], title: str, empty: str) -> None:
         console.print(f"[dim]{title}: {empty}[/]")
         return
     table = Table(title=title, title_justify="left", show_lines=False)
-    for c in rows[0]:
-        table.add_column(c, overflow="fold")
+    columns = [c for c in rows[0] if any(str(r[c]).strip() for r in rows)]  # an all-empty column is noise
+    rows = [{c: r[c] for c in columns} for r in rows]
+    for c in columns:
+        # Names need room to stay readable; every other column wraps to what is left.
+        table.add_column(c, overflow="fold", min_width=16 if c.startswith("技术") else None)
     for r in rows:
         table.add_row(*[str(v) for v in r.values()])
     console.print(table)
@@ -111,9 +114,12 @@ def watchlist_cmd(
                "insufficient evidence": wl.records(data["insufficient"], wl.INSUFFICIENT_KEYS)}, output)
     else:
         console.print(f"[bold]{head}[/]")
-        _table(wl.display_rows(data["items"]), "排名 Ranked", "no technology matches")
+        rows = wl.compact_rows(data["items"])
+        if console.width < 120:  # a narrow terminal: leave out what --format md/csv still carry
+            rows = [{k: v for k, v in r.items() if k not in ("方向 Dir.", "TRL", "证据 n")} for r in rows]
+        _table(rows, "排名 Ranked", "no technology matches")
+        console.print(f"[dim]{wl.COMPACT_LEGEND}[/]")
         _table(wl.display_insufficient(data["insufficient"]), "证据不足，未排名 Insufficient evidence (not ranked)", "none")
-        console.print("[dim]priority = (strategic + disruptive) / 2 · trend ↑→↓ from growth · change vs previous scan[/]")
 
 
 def movers_cmd(

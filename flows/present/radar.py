@@ -3,7 +3,9 @@
 Dot area grows with the strategic score, colour runs from pale (low) to deep red (high disruptive score),
 grey when a score could not be computed; a green halo marks technologies new to the watchlist, ▲/▼ a rank
 move of at least the movers threshold, a dashed outline a horizon that changed since the previous scan.
-Technologies without a horizon call or a known direction are not placed: the report lists them beside.
+A technology whose horizon is "insufficient evidence" but whose thin evidence leans to a band is drawn
+as a hollow grey ring in that band, labelled with "?": where the evidence points, visibly not a call.
+Technologies with neither a horizon nor a leaning, or without a known direction, are listed beside.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ def layout(items: Sequence[dict[str, Any]], threshold: int = 2) -> tuple[list[di
     for it in items:
         d = L.direction_id(it.get("direction"))
         h = it.get("horizon")
+        if h not in RING_RADII and it.get("horizon_leaning") in RING_RADII:
+            h = it["horizon_leaning"]
         if d is None or h not in RING_RADII:
             unplaced.append(it)
             continue
@@ -74,23 +78,27 @@ def layout(items: Sequence[dict[str, Any]], threshold: int = 2) -> tuple[list[di
         n = len(members)
         for i, m in enumerate(members):
             angle = a0 + (a1 - a0) * (i + 1) / (n + 1)
-            # Alternate depth inside the ring so neighbours in a crowded cell do not overlap.
-            depth = 0.5 if n <= 2 else (0.32, 0.68)[i % 2]
-            r_pos = inner + band * depth if inner > 0 else band * (0.45 + 0.3 * (i % 2))
+            # Stagger depth inside the ring so neighbours in a crowded cell do not overlap; the innermost
+            # ring keeps clear of the centre, where all six sectors meet.
+            depths = (0.5,) if n <= 2 else (0.3, 0.7) if n <= 4 else (0.22, 0.5, 0.78)
+            lo = inner if inner > 0 else band * 0.3
+            r_pos = lo + (outer - lo) * depths[i % len(depths)]
             x, y = _point(angle, r_pos)
             delta = m.get("rank_change")
             prev_h = m.get("prev_horizon")
+            leaning = m.get("horizon") not in RING_RADII
             dots.append({
                 "tech_id": m["tech_id"],
                 "x": x,
                 "y": y,
                 "r": radius(m.get("strategic")),
-                "fill": colour(m.get("disruptive")),
-                "dark": (m.get("disruptive") or 0) >= 0.6,
+                "fill": "#ffffff" if leaning else colour(m.get("disruptive")),
+                "leaning": leaning,
+                "dark": not leaning and (m.get("disruptive") or 0) >= 0.6,
                 "rank": m.get("rank"),
-                "label": m.get("name_zh") or m.get("name_en") or m["tech_id"],
+                "label": (m.get("name_zh") or m.get("name_en") or m["tech_id"]) + ("?" if leaning else ""),
                 "title": f"{L.tech_name(m)} — 战略性 strategic {L.fmt_score(m.get('strategic'))}, "
-                         f"颠覆性 disruptive {L.fmt_score(m.get('disruptive'))}, {L.horizon_label(ring)}",
+                         f"颠覆性 disruptive {L.fmt_score(m.get('disruptive'))}, {L.horizon_label(m.get('horizon'), m.get('horizon_leaning'))}",
                 "new": m.get("change", "").startswith("new"),
                 "moved": delta if delta is not None and abs(delta) >= threshold else None,
                 "horizon_moved": prev_h is not None and prev_h != m.get("horizon"),

@@ -192,6 +192,42 @@ def display_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
+def compact_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """Narrow rows for a terminal table: Chinese labels with short English headers (legend printed below)."""
+    out = []
+    for r in rows:
+        h = r["horizon"]
+        horizon = L.zh(L.HORIZONS, h) + (f" {r['horizon_confidence']:.0%}" if r.get("horizon_confidence") is not None else "")
+        if h == L.INSUFFICIENT and r.get("horizon_leaning"):
+            horizon = f"证据不足 (→{L.zh(L.HORIZONS, r['horizon_leaning'])})"
+        override = " ".join(x for x in (
+            f"时间窗:{L.zh(L.HORIZONS, r['override_horizon'])}" if r.get("override_horizon") else "",
+            f"战略性:{L.zh(L.CALLS, r['override_strategic'])}" if r.get("override_strategic") else "",
+        ) if x)
+        out.append({
+            "#": str(r["rank"]),
+            "技术 Technology": f"{r['name_zh']}\n{r['name_en']}" if r["name_zh"] else r["name_en"],
+            "方向 Dir.": r["direction_zh"] or r["direction"],
+            "优先 P": L.fmt_score(r["priority"]),
+            "战略 S": L.fmt_score(r["strategic"]),
+            "颠覆 D": L.fmt_score(r["disruptive"]),
+            "时间窗 Horizon": horizon,
+            "TRL": (r.get("trl_band") or "—").removeprefix("TRL "),
+            "趋势": r["trend"],
+            "证据 n": str(r["evidence_count"]),
+            "变化 Δ": r["change"] or "—",
+            "专家判定": override,
+        })
+    return out
+
+
+COMPACT_LEGEND = (
+    "P 优先级 priority = (S + D) / 2 · S 战略性 strategic · D 颠覆性 disruptive · 时间窗 horizon 近期 near / 中期 mid / "
+    "远期 far (confidence) · 趋势 trend ↑→↓ from growth · n evidence documents · Δ change vs previous scan · "
+    "专家判定 consultant override (beside the computed call)"
+)
+
+
 def display_insufficient(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     """The unranked technologies for reading, with why they could not be ranked."""
     return [

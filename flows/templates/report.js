@@ -15,4 +15,5 @@
   }
   h.addEventListener("change", apply); d.addEventListener("change", apply); q.addEventListener("input", apply);
   apply();
+  document.documentElement.setAttribute("data-filters", "ready");
 })();

@@ -59,9 +59,12 @@ def test_radar_marks_new_and_moved_and_lists_unplaced(con: Any, tmp_path: Path) 
     dots = re.findall(r'<g class="dot" data-tech="([^"]+)">', svg)
     assert set(dots) == {"brain_computer_interface", "quantum_computing", "silicon_photonics", "commercial_space",
                          "cell_gene_therapy", "controlled_fusion"}
+    # insufficient horizons that lean somewhere: hollow, marked "?", never drawn as a call
+    assert set(re.findall(r'<g class="dot leaning" data-tech="([^"]+)">', svg)) == {"superconducting_materials", "embodied_ai"}
+    assert "超导材料?" in svg
     assert "新进入 new" in svg and "时间窗变化 horizon changed" in svg and "▲2" in svg
-    unplaced = html[html.index('id="unplaced"'):]
-    assert "超导材料" in unplaced.split("</ul>")[0] and "具身智能" in unplaced.split("</ul>")[0]
+    unplaced = html[html.index('id="unplaced"'):].split("</ul>")[0]
+    assert "固态电池" in unplaced and "超导材料" not in unplaced
 
 
 def test_radar_geometry() -> None:
@@ -72,6 +75,7 @@ def test_radar_geometry() -> None:
          "change": "new 新", "rank_change": None},
         {"tech_id": "d", "direction": "", "horizon": "mid"},
         {"tech_id": "e", "direction": "future_space", "horizon": "insufficient evidence"},
+        {"tech_id": "f", "direction": "future_space", "horizon": "insufficient evidence", "horizon_leaning": "far"},
     ]
     dots, unplaced = radar.layout(items)
     by = {d["tech_id"]: d for d in dots}
@@ -83,7 +87,8 @@ def test_radar_geometry() -> None:
         dx, dy = d["x"] - radar.CX, d["y"] - radar.CENTRE
         return math.hypot(dx, dy), math.degrees(math.atan2(dy, dx))
 
-    for tid, ring in (("a", "near"), ("b", "far"), ("c", "mid")):
+    assert by["f"]["leaning"] and by["f"]["label"].endswith("?") and not by["a"]["leaning"]
+    for tid, ring in (("a", "near"), ("b", "far"), ("c", "mid"), ("f", "far")):
         r, _ = polar(by[tid])
         assert radar.RING_RADII[ring][0] < r < radar.RING_RADII[ring][1], tid
     health = radar.L.DIRECTION_IDS.index("future_health")

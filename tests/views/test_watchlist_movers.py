@@ -15,8 +15,8 @@ def test_watchlist_table_ranks_with_both_scores_and_changes(scored_home: Path) -
     out, err = run("watchlist")
     assert "live warehouse" in err  # the reader says how fresh the data is
     assert "Watchlist — scan 2026-W47" in out and "compared with 2026-W46" in out
-    for text in ("脑机接口", "Brain-computer", "0.85 是", "0.80 是", "近期 near", "▲1", "mid→near", "▼2", "new 新",
-                 "Wang Min", "Insufficient evidence (not ranked)", "具身智能与人形机器人"):
+    for text in ("脑机接口", "Brain-computer", "0.82", "0.85", "0.80", "近期 72%", "▲1", "mid→near", "▼2", "new 新",
+                 "时间窗:近期", "P 优先级 priority = (S + D) / 2", "Insufficient evidence (not ranked)", "具身智能与人形机器人"):
         assert text in out, text
 
 
