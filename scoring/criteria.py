@@ -156,9 +156,14 @@ def disruptive(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> 
             None, None, tuple(attrs),
             (f"{INSUFFICIENT}: only {len(available)} of 5 attributes computable (need {need}); missing: {', '.join(missing)}",),
         )
-    threshold = float(p.get("threshold", 0.5))
-    flag = score >= threshold
-    reasons = [f"disruptive score {score:.2f} {'≥' if flag else '<'} threshold {threshold:.2f}"]
+    present_at = float(p.get("attribute_present", 0.6))
+    present = [a.name for a in available if a.score >= present_at]
+    min_present = int(p.get("min_present", 3))
+    flag = len(present) >= min_present
+    reasons = [
+        f"{len(present)} of 5 attributes present (score ≥ {present_at:g}; need {min_present}): "
+        f"{', '.join(present) or 'none'}; composite {score:.2f}"
+    ]
     reasons += [f"{a.name} {a.score:.2f}" for a in attrs if a.score is not None]
     growth = ind.get("growth")
     if growth is not None and growth.score is not None:
@@ -328,8 +333,16 @@ def horizon(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> Hor
     min_n = float(p.get("min_channel_documents", 2.0))
     solid = [k for k, c in used.items() if c["n"] >= min_n]
     min_channels = int(p.get("min_channels", 2))
+    single = float(p.get("single_channel_documents", 20.0))
     if len(solid) < min_channels:
-        problems.append(f"only {len(solid)} evidence channel(s) with ≥{min_n:g} documents ({', '.join(solid) or 'none'}; need {min_channels})")
+        big = [k for k, c in used.items() if c["n"] >= single]
+        if big:
+            reasons.append(f"rests on one channel ({big[0]}, n={used[big[0]]['n']:.1f}): no other channel corroborates it")
+        else:
+            problems.append(
+                f"only {len(solid)} evidence channel(s) with ≥{min_n:g} documents ({', '.join(solid) or 'none'}; "
+                f"need {min_channels}, or {single:g} in one)"
+            )
     min_conf = float(p.get("min_confidence", 0.66))
     if confidence < min_conf:
         problems.append(f"confidence {confidence:.2f} below {min_conf:.2f}: the shares sit too close to the corroboration line")

@@ -374,47 +374,29 @@ def technology_ids(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, 
     ]
 
 
-# ───────────────────────────── fallback links for benchmarks ─────────────────────────────
-# Until the topics engineer's linker lands, the evaluation script links documents by alias itself;
-# these two helpers are its only writes to `technologies` / `document_technologies`.
+# ───────────────────────────── series for the growth backtest ─────────────────────────────
 
 
-def document_texts(con: duckdb.DuckDBPyConnection, *, body_chars: int = 6000) -> pa.Table:
-    """doc_id and title / abstract / start of body of every document, for alias linking."""
-    return con.sql(
-        "SELECT doc_id, title, coalesce(abstract, '') AS abstract, coalesce(substr(body, 1, $n), '') AS body "
-        "FROM documents ORDER BY doc_id",
-        params={"n": body_chars},
-    ).to_arrow_table()
-
-
-def replace_fallback_links(
-    con: duckdb.DuckDBPyConnection,
-    technologies: Sequence[Mapping[str, Any]],
-    links: Sequence[tuple[str, str, float, str]],
-) -> None:
-    """Insert missing technologies and replace all 'alias' links with (doc_id, tech_id, confidence, matched)."""
-    now = dt.datetime.now()
-    with transaction(con):
-        for t in technologies:
-            con.execute(
-                "INSERT INTO technologies (tech_id, name_en, name_zh, aliases, description, direction, status, origin, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'taxonomy', ?, ?) ON CONFLICT DO NOTHING",
-                [t["tech_id"], t["name_en"], t["name_zh"], list(t["aliases"]), t.get("description", ""),
-                 t["direction"], t.get("status", "seeded"), now, now],
-            )
-        con.execute("DELETE FROM document_technologies WHERE method = 'alias'")
-        table = pa.table({
-            "doc_id": pa.array([x[0] for x in links], pa.string()),
-            "tech_id": pa.array([x[1] for x in links], pa.string()),
-            "confidence": pa.array([x[2] for x in links], pa.float64()),
-            "matched": pa.array([x[3] for x in links], pa.string()),
-        })
-        con.register("_fs_links", table)
-        try:
-            con.execute(
-                "INSERT INTO document_technologies SELECT doc_id, tech_id, 'alias', confidence, matched, ? FROM _fs_links",
-                [now],
-            )
-        finally:
-            con.unregister("_fs_links")
+def yearly_link_counts(
+    con: duckdb.DuckDBPyConnection, *, source: str, min_confidence: float = 0.5
+) -> list[tuple[str, int, int, int]]:
+    """(tech_id, year, linked documents, all documents) per year for one source: publication-count series."""
+    return con.execute(
+        """
+        WITH totals AS (
+            SELECT year(published) AS year, count(*) AS n FROM documents
+            WHERE primary_source = $source AND published IS NOT NULL GROUP BY 1
+        ), linked AS (
+            SELECT l.tech_id, year(d.published) AS year, count(DISTINCT d.doc_id) AS n
+            FROM document_technologies l JOIN documents d USING (doc_id)
+            WHERE d.primary_source = $source AND d.published IS NOT NULL AND l.confidence >= $c
+            GROUP BY 1, 2
+        )
+        SELECT t.tech_id, y.year, coalesce(l.n, 0), y.n
+        FROM (SELECT DISTINCT tech_id FROM technologies WHERE status <> 'dismissed') t
+        CROSS JOIN totals y
+        LEFT JOIN linked l ON l.tech_id = t.tech_id AND l.year = y.year
+        ORDER BY 1, 2
+        """,
+        {"source": source, "c": min_confidence},
+    ).fetchall()

@@ -103,12 +103,13 @@ def _coherence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
         parts[group] = {"within": rounded(within, 4), "baseline": rounded(base, 4), "excess": rounded(excess, 4), "n": len(docs)}
         weighted += excess * len(docs)
         weight += len(docs)
-    # Persistence: a coherent technology keeps appearing period after period (Rotolo et al. 2015).
-    history = int(windows.get("history_periods", 12))
+    # Persistence: a coherent technology keeps appearing period after period (Rotolo et al. 2015), so
+    # it is the share of the last `persistence_periods` periods with evidence; a newcomer has not cohered yet.
+    history = int(p.get("persistence_periods", 8))
     edges = period_edges(ctx.as_of, int(windows.get("period_months", 12)), history)
     counts = doc_period_counts(ev.docs, edges)
     first = next((i for i, c in enumerate(counts) if c > 0), None)
-    persistence = float(np.mean(counts[first:] >= 0.5)) if first is not None else 0.0
+    persistence = float(np.mean(counts >= 0.5))
     components = {"persistence": persistence}
     if weight:
         components["textual"] = weighted / weight

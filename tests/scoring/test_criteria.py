@@ -61,9 +61,12 @@ def test_thin_evidence_says_insufficient_evidence_with_the_reason() -> None:
     assert call.horizon == criteria.INSUFFICIENT
     assert call.leaning == "near"  # shown as a leaning, never as the call
     assert "stage-tagged documents" in call.reasons[0]
-    one_channel = criteria.horizon(stage(ventures={5.0: 40}), PARAMS)
+    one_channel = criteria.horizon(stage(ventures={5.0: 12}), PARAMS)
     assert one_channel.horizon == criteria.INSUFFICIENT
     assert "channel" in one_channel.reasons[0]
+    # A large single channel can carry a call, and says that it does.
+    big = criteria.horizon(stage(news={8.0: 30, 3.0: 10}), PARAMS)
+    assert big.horizon == "near" and any("rests on one channel (news" in r for r in big.reasons)
     empty = criteria.horizon({}, PARAMS)
     assert empty.horizon == criteria.INSUFFICIENT and empty.confidence is None
 
@@ -130,7 +133,10 @@ def test_disruptive_shows_rotolo_attributes_separately() -> None:
     assert attrs["radical_novelty"] == 0.9 and attrs["fast_growth"] == 0.8
     assert attrs["prominent_impact"] == pytest.approx(0.5)
     assert call.score == pytest.approx((0.9 + 0.8 + 0.5 + 0.5 + 0.5) / 5)
-    assert call.flag is True
+    # Two attributes present is not enough: emergence shows in the attributes jointly.
+    assert call.flag is False and "2 of 5 attributes present" in call.reasons[0]
+    three = criteria.disruptive(disruptive_inputs(novelty=0.9, growth=0.8, coherence=0.7), PARAMS)
+    assert three.flag is True and "radical_novelty, fast_growth, coherence" in three.reasons[0]
 
 
 def test_disruptive_needs_enough_attributes() -> None:
