@@ -52,7 +52,8 @@ def environment() -> jinja2.Environment:
 @functools.cache
 def _script() -> tuple[Markup, Markup]:
     """The report's one inline script and its CSP hash (so no other inline script could run)."""
-    text = (TEMPLATES / "report.js").read_text(encoding="utf-8")
+    # Kept as a .j2 file so packaging ships it with the templates; it has no template variables.
+    text = environment().get_template("report.js.j2").render()
     digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
     return Markup(text), Markup(f"'sha256-{digest}'")  # base64 only: nothing to escape
 
