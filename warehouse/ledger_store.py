@@ -1,0 +1,375 @@
+"""Reads and append-only writes of the forecast ledger: forecasts, their outcomes, and the warehouse state that resolves them."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.db import WarehouseError, table_exists, transaction
+
+FORECAST_COLUMNS: tuple[str, ...] = (
+    "forecast_id", "scan_id", "tech_id", "made_at", "as_of", "type", "statement", "target", "probability",
+    "resolves_on", "inputs", "horizon", "direction", "source_mix", "backtest", "rule_version", "content_hash",
+)
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "forecast_id", "resolved_at", "resolved_as_of", "outcome", "void_reason", "observed", "evidence_doc_ids",
+    "content_hash",
+)
+# Columns that are not part of what a forecast or an outcome says: re-writing them is not a change.
+_NOT_CONTENT = {"made_at", "resolved_at", "content_hash"}
+_JSON = {"target", "inputs", "observed"}
+
+
+class LedgerRewriteRefused(WarehouseError):
+    """A write tried to change a forecast or outcome already in the ledger: they are immutable."""
+
+    def __init__(self, table: str, ids: Sequence[str]) -> None:
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        super().__init__(f"{table} are immutable once written; refused to rewrite {len(ids)} row(s) with different content: {shown}")
+        self.table = table
+        self.ids = list(ids)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What an insert-if-absent write did."""
+
+    inserted: int = 0
+    unchanged: int = 0
+    refused: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def content_hash(row: Mapping[str, Any]) -> str:
+    """sha256 of a row's content: every column except timestamps of writing and the hash itself."""
+    body = {k: row.get(k) for k in sorted(row) if k not in _NOT_CONTENT}
+    return hashlib.sha256(_canonical(body).encode()).hexdigest()
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple | None:
+    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params) if params is not None else con.execute(sql)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def _ids_table(ids: Iterable[str]) -> pa.Table:
+    return pa.table({"id": pa.array(sorted(set(ids)), pa.string())})
+
+
+# ───────────────────────────── append-only writes ─────────────────────────────
+
+_FORECAST_TYPES = {
+    "forecast_id": pa.string(), "scan_id": pa.string(), "tech_id": pa.string(), "made_at": pa.timestamp("us"),
+    "as_of": pa.date32(), "type": pa.string(), "statement": pa.string(), "target": pa.string(),
+    "probability": pa.float64(), "resolves_on": pa.date32(), "inputs": pa.string(), "horizon": pa.string(),
+    "direction": pa.string(), "source_mix": pa.string(), "backtest": pa.bool_(), "rule_version": pa.string(),
+    "content_hash": pa.string(),
+}
+_OUTCOME_TYPES = {
+    "forecast_id": pa.string(), "resolved_at": pa.timestamp("us"), "resolved_as_of": pa.date32(),
+    "outcome": pa.int32(), "void_reason": pa.string(), "observed": pa.string(),
+    "evidence_doc_ids": pa.list_(pa.string()), "content_hash": pa.string(),
+}
+
+
+def _append_only(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    key: str,
+    columns: Sequence[str],
+    types: Mapping[str, pa.DataType],
+    rows: Sequence[Mapping[str, Any]],
+    strict: bool,
+) -> WriteResult:
+    """Insert rows whose key is new; skip identical ones; refuse (raise, or report) changed ones."""
+    prepared: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        row = {c: r.get(c) for c in columns if c != "content_hash"}
+        row["content_hash"] = content_hash(row)
+        if row[key] in prepared and prepared[row[key]]["content_hash"] != row["content_hash"]:
+            raise LedgerRewriteRefused(table, [row[key]])
+        prepared[row[key]] = row
+    if not prepared:
+        return WriteResult()
+    ids = _ids_table(prepared)
+    # Registered outside the transaction: unregistering inside an aborted one would hide the real error.
+    con.register("_fs_ledger_ids", ids)
+    try:
+        with transaction(con):
+            existing = dict(
+                con.execute(f"SELECT {key}, content_hash FROM {table} WHERE {key} IN (SELECT id FROM _fs_ledger_ids)").fetchall()
+            )
+            refused = sorted(k for k, r in prepared.items() if k in existing and existing[k] != r["content_hash"])
+            if refused and strict:
+                raise LedgerRewriteRefused(table, refused)
+            new = [r for k, r in prepared.items() if k not in existing]
+            if new:
+                arrow = pa.table({
+                    c: pa.array([_canonical(r[c]) if c in _JSON else r[c] for r in new], types[c]) for c in columns
+                })
+                select = ", ".join(f"CAST({c} AS JSON)" if c in _JSON else c for c in columns)
+                con.register("_fs_ledger_rows", arrow)
+                con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM _fs_ledger_rows")
+    finally:
+        con.unregister("_fs_ledger_ids")
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("_fs_ledger_rows")
+    return WriteResult(len(new), len(prepared) - len(new) - len(refused), tuple(refused))
+
+
+def insert_forecasts(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]], *, strict: bool = True) -> WriteResult:
+    """Write forecasts insert-if-absent: a known id with the same content is skipped, with other content refused.
+
+    strict=True raises LedgerRewriteRefused and writes nothing; strict=False writes the new ones and
+    reports the refused ids (the frozen forecasts stand). There is no update or delete.
+    """
+    return _append_only(con, "forecasts", "forecast_id", FORECAST_COLUMNS, _FORECAST_TYPES, rows, strict)
+
+
+def insert_outcomes(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]], *, strict: bool = True) -> WriteResult:
+    """Write outcomes insert-if-absent, like forecasts: a resolved forecast keeps its first outcome."""
+    return _append_only(con, "forecast_outcomes", "forecast_id", OUTCOME_COLUMNS, _OUTCOME_TYPES, rows, strict)
+
+
+# ───────────────────────────── reading the ledger ─────────────────────────────
+
+
+def _parse(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for r in rows:
+        for c in _JSON:
+            if c in r and isinstance(r[c], str):
+                r[c] = json.loads(r[c])
+        if "evidence_doc_ids" in r:
+            r["evidence_doc_ids"] = list(r["evidence_doc_ids"] or [])
+    return rows
+
+
+def has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the ledger tables exist (migration 050 applied)."""
+    return table_exists(con, "forecasts") and table_exists(con, "forecast_outcomes")
+
+
+def forecasts(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scan_id: str | None = None,
+    tech_id: str | None = None,
+    backtest: bool | None = None,
+    unresolved_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Forecasts with their outcome columns (NULL while pending), oldest first."""
+    if not has_ledger(con):
+        return []
+    where = ["($scan_id IS NULL OR f.scan_id = $scan_id)", "($tech_id IS NULL OR f.tech_id = $tech_id)",
+             "($backtest IS NULL OR f.backtest = $backtest)"]
+    if unresolved_only:
+        where.append("o.forecast_id IS NULL")
+    sql = f"""
+        SELECT f.forecast_id, f.scan_id, f.tech_id, f.made_at, f.as_of, f.type, f.statement,
+               CAST(f.target AS VARCHAR) AS target, f.probability, f.resolves_on, CAST(f.inputs AS VARCHAR) AS inputs,
+               f.horizon, f.direction, f.source_mix, f.backtest, f.rule_version, f.content_hash,
+               o.forecast_id IS NOT NULL AS resolved, o.resolved_at, o.resolved_as_of, o.outcome, o.void_reason,
+               CAST(o.observed AS VARCHAR) AS observed, o.evidence_doc_ids
+        FROM forecasts f LEFT JOIN forecast_outcomes o USING (forecast_id)
+        WHERE {' AND '.join(where)}
+        ORDER BY f.as_of, f.scan_id, f.tech_id, f.type
+    """
+    rows = _dicts(con, sql, {"scan_id": scan_id, "tech_id": tech_id, "backtest": backtest})
+    for r in rows:
+        if r["observed"] is None:
+            r["observed"] = {}
+    return _parse(rows)
+
+
+def forecast_count(con: duckdb.DuckDBPyConnection, scan_id: str) -> int:
+    """How many forecasts a scan froze."""
+    row = _one(con, "SELECT count(*) FROM forecasts WHERE scan_id = ?", [scan_id])
+    return int(row[0]) if row else 0
+
+
+# ───────────────────────────── scans and scores ─────────────────────────────
+
+
+def scan_info(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
+    """as_of (from its scores), weights hash and backtest flag of a scored scan; None when it has no scores."""
+    row = _one(
+        con,
+        "SELECT max(as_of), max(weights_hash), count(*) FROM tech_scores WHERE scan_id = ?",
+        [scan_id],
+    )
+    if not row or not row[2]:
+        return None
+    return {"scan_id": scan_id, "as_of": row[0], "weights_hash": row[1], "technologies": int(row[2]),
+            "backtest": scan_id.startswith("asof-")}
+
+
+def family_scans(con: duckdb.DuckDBPyConnection, *, backtest: bool, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Scored scans of one family (replayed 'asof-…' or regular) with as_of in [start, end], oldest first."""
+    return _dicts(
+        con,
+        "SELECT scan_id, max(as_of) AS as_of FROM tech_scores GROUP BY scan_id "
+        "HAVING (scan_id LIKE 'asof-%') = $backtest AND max(as_of) BETWEEN $start AND $end "
+        "ORDER BY as_of, scan_id",
+        {"backtest": backtest, "start": start, "end": end},
+    )
+
+
+def horizon_calls(con: duckdb.DuckDBPyConnection, tech_id: str, scan_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """A technology's horizon call in each of the given scans (those that scored it), oldest first."""
+    if not scan_ids:
+        return []
+    return _dicts(
+        con,
+        "SELECT scan_id, as_of, horizon, horizon_confidence, trl_estimate, weights_hash, "
+        "CAST(horizon_evidence AS VARCHAR) AS horizon_evidence FROM tech_scores "
+        "WHERE tech_id = $tech_id AND scan_id IN (SELECT unnest($scans)) ORDER BY as_of, scan_id",
+        {"tech_id": tech_id, "scans": list(scan_ids)},
+    )
+
+
+def indicator_readings(con: duckdb.DuckDBPyConnection, scan_id: str, names: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """tech_id → indicator → {value, score, details} for the named indicators of a scan."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    rows = con.execute(
+        "SELECT tech_id, indicator, value, score, CAST(details AS VARCHAR) FROM indicator_values "
+        "WHERE scan_id = $scan_id AND indicator IN (SELECT unnest($names)) ORDER BY tech_id, indicator",
+        {"scan_id": scan_id, "names": list(names)},
+    ).fetchall()
+    for tech_id, name, value, score, details in rows:
+        out.setdefault(tech_id, {})[name] = {"value": value, "score": score, "details": json.loads(details) if details else {}}
+    return out
+
+
+def technology_directions(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
+    """tech_id → (name_en, name_zh, direction)."""
+    return {
+        r[0]: (r[1] or r[0], r[2] or "", r[3] or "")
+        for r in con.execute("SELECT tech_id, name_en, name_zh, direction FROM technologies").fetchall()
+    }
+
+
+# ───────────────────────────── documents that resolve forecasts ─────────────────────────────
+
+_END = (
+    "(CASE d.date_precision WHEN 'year' THEN d.published + INTERVAL 1 YEAR "
+    "WHEN 'month' THEN d.published + INTERVAL 1 MONTH ELSE d.published + INTERVAL 1 DAY END)"
+)
+
+
+def linked_spans(
+    con: duckdb.DuckDBPyConnection,
+    tech_ids: Sequence[str],
+    *,
+    start: dt.date,
+    end: dt.date,
+    min_confidence: float,
+    known_by: dt.date,
+) -> list[dict[str, Any]]:
+    """Documents linked to the technologies whose date span overlaps [start, end) and ends by known_by.
+
+    known_by is the date the count is made at: a paper dated only "2025" is not known on 2025-06-01.
+    """
+    if not tech_ids:
+        return []
+    return _dicts(
+        con,
+        f"""
+        WITH l AS (
+            SELECT DISTINCT tech_id, doc_id FROM document_technologies
+            WHERE confidence >= $min_conf AND tech_id IN (SELECT unnest($techs))
+        )
+        SELECT l.tech_id, d.doc_id, d.primary_source AS source, d.kind, d.published, d.date_precision AS precision
+        FROM l JOIN documents d USING (doc_id)
+        WHERE d.published IS NOT NULL AND d.published < CAST($end AS DATE) AND {_END} > CAST($start AS DATE)
+          AND {_END} <= CAST($known_by AS DATE)
+        ORDER BY l.tech_id, d.published, d.doc_id
+        """,
+        {"min_conf": min_confidence, "techs": list(tech_ids), "start": start, "end": end, "known_by": known_by},
+    )
+
+
+def source_spans(
+    con: duckdb.DuckDBPyConnection, *, start: dt.date, end: dt.date, known_by: dt.date
+) -> list[dict[str, Any]]:
+    """All documents per (source, date, precision) whose span overlaps [start, end) and ends by known_by: share denominators."""
+    return _dicts(
+        con,
+        f"""
+        SELECT d.primary_source AS source, d.published, d.date_precision AS precision, count(*) AS documents
+        FROM documents d
+        WHERE d.published IS NOT NULL AND d.published < CAST($end AS DATE) AND {_END} > CAST($start AS DATE)
+          AND {_END} <= CAST($known_by AS DATE)
+        GROUP BY ALL ORDER BY 1, 2, 3
+        """,
+        {"start": start, "end": end, "known_by": known_by},
+    )
+
+
+def policy_links(
+    con: duckdb.DuckDBPyConnection, tech_ids: Sequence[str], *, start: dt.date | None, end: dt.date, min_confidence: float
+) -> list[dict[str, Any]]:
+    """Policy documents linked to the technologies, published in [start, end) (whole span before end), oldest first."""
+    if not tech_ids:
+        return []
+    return _dicts(
+        con,
+        f"""
+        WITH l AS (
+            SELECT tech_id, doc_id, max(confidence) AS confidence, min(matched) AS matched FROM document_technologies
+            WHERE confidence >= $min_conf AND tech_id IN (SELECT unnest($techs)) GROUP BY ALL
+        )
+        SELECT l.tech_id, d.doc_id, d.title, d.published, l.matched,
+               json_extract_string(d.extra, '$.issuing_body') AS issuer
+        FROM l JOIN documents d USING (doc_id)
+        WHERE d.kind = 'policy' AND d.published IS NOT NULL
+          AND ($start IS NULL OR d.published >= CAST($start AS DATE)) AND {_END} <= CAST($end AS DATE)
+        ORDER BY l.tech_id, d.published, d.doc_id
+        """,
+        {"min_conf": min_confidence, "techs": list(tech_ids), "start": start, "end": end},
+    )
+
+
+def policy_documents(con: duckdb.DuckDBPyConnection, *, start: dt.date, end: dt.date) -> int:
+    """How many policy documents of any technology the warehouse holds in [start, end): whether policy was watched."""
+    row = _one(
+        con,
+        f"SELECT count(*) FROM documents d WHERE d.kind = 'policy' AND d.published >= CAST($start AS DATE) AND {_END} <= CAST($end AS DATE)",
+        {"start": start, "end": end},
+    )
+    return int(row[0]) if row else 0
+
+
+def document_titles(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """doc_id → title, kind, published, url for showing evidence."""
+    ids = sorted(set(doc_ids))
+    if not ids:
+        return {}
+    con.register("_fs_ledger_doc_ids", _ids_table(ids))
+    try:
+        rows = con.execute(
+            "SELECT d.doc_id, d.title, d.kind, d.published, d.url FROM documents d JOIN _fs_ledger_doc_ids i ON i.id = d.doc_id"
+        ).fetchall()
+    finally:
+        con.unregister("_fs_ledger_doc_ids")
+    return {r[0]: {"title": r[1], "kind": r[2], "published": r[3], "url": r[4]} for r in rows}
+
+
+def document_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """doc_id → content hash of every document (what alias linking keys its bookkeeping on)."""
+    return dict(con.execute("SELECT doc_id, content_hash FROM documents").fetchall())
