@@ -76,7 +76,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "first_policy": ("first policy mention", "首次政策提及"),
     "first_patent": ("first patent", "首件专利"),
     "first_trial": ("first registered trial", "首个登记临床试验"),
-    "first_company": ("first company", "首家相关企业"),
+    "first_company": ("earliest related company (by founding date)", "最早相关企业（按成立时间）"),
     "first_clinical_trial": ("first clinical-trial report", "首次临床试验报道"),
     "first_prototype": ("first prototype", "首台样机/原型"),
     "first_commercialisation": ("first commercialisation", "首次商业化"),

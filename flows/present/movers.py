@@ -1,10 +1,9 @@
-"""Movers between two scans: entered, left, rose, fell, horizon changed, and new candidates discovered.
+"""Movers between two scans: entered, left, rose, fell, horizon changed, and new candidates discovered."""
 
-The baseline is the previous scan (the latest scan with scores started before this one) unless `since`
-names one. "Entered" and "left" are about the ranked watchlist (see flows/present/watchlist.py): a
-technology that became "insufficient evidence" leaves it. Rose / fell need a rank change of at least
-`threshold` places, so one-place shuffles among close scores are not news.
-"""
+# The baseline is the previous scan (the latest scan with scores started before this one) unless `since`
+# names one. "Entered" and "left" are about the ranked watchlist (flows/present/watchlist.py): a technology
+# that became "insufficient evidence" leaves it. Rose / fell need a rank change of at least `threshold`
+# places, so one-place shuffles among close scores are not news.
 
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
-"""The technology radar as inline SVG: rings = horizon (near inside), sectors = the six future directions.
+"""The technology radar as inline SVG: rings = horizon (near inside), sectors = the six future directions."""
 
-Dot area grows with the strategic score, colour runs from pale (low) to deep red (high disruptive score),
-grey when a score could not be computed; a green halo marks technologies new to the watchlist, ▲/▼ a rank
-move of at least the movers threshold, a dashed outline a horizon that changed since the previous scan.
-A technology whose horizon is "insufficient evidence" but whose thin evidence leans to a band is drawn
-as a hollow grey ring in that band, labelled with "?": where the evidence points, visibly not a call.
-Technologies with neither a horizon nor a leaning, or without a known direction, are listed beside.
-"""
+# Encoding: dot area grows with the strategic score; colour runs from pale (low) to deep red (high
+# disruptive score), grey when a score could not be computed; a green halo marks technologies new to the
+# watchlist, ▲/▼ a rank move of at least the movers threshold, a dashed outline a horizon that changed.
+# A technology whose horizon is "insufficient evidence" but whose thin evidence leans to a band is drawn
+# as a hollow grey ring in that band, labelled "?": where the evidence points, visibly not a call.
+# Technologies with neither a horizon nor a leaning, or without a known direction, are listed beside.
 
 from __future__ import annotations
 

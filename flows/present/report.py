@@ -1,9 +1,8 @@
-"""The self-contained HTML scan report (radar, watchlist with filters, movers, evidence cards) and its exports.
+"""The self-contained HTML scan report (radar, watchlist with filters, movers, evidence cards) and its exports."""
 
-Everything is inline (CSS, one small script, SVG charts) so the file opens offline; every crawled string
-goes through jinja2's autoescaping, links only ever point at http(s) URLs, and a Content-Security-Policy
-forbids loading anything from elsewhere and any script but the report's own.
-"""
+# Everything is inline (CSS, one small script, SVG charts) so the file opens offline; every crawled string
+# goes through jinja2's autoescaping, links only ever point at http(s) URLs, and a Content-Security-Policy
+# forbids loading anything from elsewhere and any script but the report's own.
 
 from __future__ import annotations
 
