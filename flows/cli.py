@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from flows import cli_crawl, cli_db, cli_eval, cli_ingest, cli_scan, cli_score, cli_topics, cli_views
+from flows import (
+    cli_crawl,
+    cli_db,
+    cli_eval,
+    cli_ingest,
+    cli_ledger,
+    cli_scan,
+    cli_score,
+    cli_topics,
+    cli_views,
+)
 
 app = typer.Typer(
     name="futurescan",
@@ -19,7 +29,7 @@ app = typer.Typer(
 )
 
 # Each area registers its own commands; the order here is the order of `futurescan --help`.
-for module in (cli_scan, cli_db, cli_crawl, cli_ingest, cli_topics, cli_score, cli_eval, cli_views):
+for module in (cli_scan, cli_db, cli_crawl, cli_ingest, cli_topics, cli_score, cli_eval, cli_views, cli_ledger):
     module.register(app)
 
 
