@@ -192,19 +192,25 @@ def topics_changes_cmd(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """What changed since the previous scan: births, splits, merges, deaths, strong growth."""
-    from warehouse.topics_store import topic_changes
+    from warehouse.topics_store import run_info, topic_changes
 
     with reader() as con:
         sid = _scan_or_latest(con, scan_id)
+        info = run_info(con, sid)
         events = topic_changes(con, sid)
+    if info is None:
+        raise fail(f"no analysis {sid!r}")
     shown = [e for e in events if include_continuing or e["event"] != "continue"]
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
         return
-    prev = events[0]["previous_scan_id"] if events else None
+    prev = info["previous_scan_id"]
     counts: dict[str, int] = {}
     for e in events:
         counts[e["event"]] = counts.get(e["event"], 0) + 1
+    if info["reused"]:
+        console.print(f"[bold]{sid}[/]: nothing changed since {prev}; its topics were carried over unchanged")
+        return
     console.print(f"[bold]{sid}[/] compared with {prev or 'nothing (first analysis)'}: "
                   + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no events"))
     rows = [{"event": e["event"], "from": ", ".join(e["from"]), "to": ", ".join(e["to"]), "space": e["space"],

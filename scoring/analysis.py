@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from scoring.chinese import ChineseSegmenter, has_cjk, taxonomy_words, term_vectors
+from scoring.chinese import ChineseSegmenter, cached_segmenter, has_cjk, taxonomy_words, term_vectors
 from scoring.cluster import TopicClusterer
 from scoring.embed import (
     Embedder,
@@ -462,7 +462,7 @@ def _analyse(
 
     def segmenter() -> ChineseSegmenter:
         if not segmenters:
-            segmenters.append(ChineseSegmenter(taxonomy_words(techs)))
+            segmenters.append(cached_segmenter(tuple(taxonomy_words(techs))))
         return segmenters[0]
 
     is_zh = np.array([(lang or "").lower().startswith("zh") or (not lang and has_cjk(t)) for lang, t in
@@ -729,9 +729,10 @@ def _link(
         summary.candidates.append(c["tech_id"])
     # Discovered technologies (candidate or accepted) follow their topic while it lives.
     present = {ti.topic_id for ti in topic_inputs}
+    have = {(r["topic_id"], r["tech_id"]) for r in rows}
     for r in techstore.load_technologies(con):
         discovered = r.get("origin") == "discovered" and r.get("status") in ("candidate", "accepted")
-        if discovered and r.get("topic_id") in present:
+        if discovered and r.get("topic_id") in present and (r["topic_id"], r["tech_id"]) not in have:
             rows.append({"topic_id": r["topic_id"], "tech_id": r["tech_id"], "method": "origin",
                          "confidence": 0.9, "alias_share": None, "similarity": None,
                          "evidence": f"discovered from topic {r['topic_id']}"})

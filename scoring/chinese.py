@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -73,6 +74,12 @@ class ChineseSegmenter:
     def words_many(self, texts: Sequence[str]) -> list[list[str]]:
         """Content words of each text."""
         return [self.words(t) for t in texts]
+
+
+@functools.lru_cache(maxsize=4)
+def cached_segmenter(extra_words: tuple[str, ...] = ()) -> ChineseSegmenter:
+    """A segmenter per vocabulary, kept for the process: loading jieba's dictionary takes a second or more."""
+    return ChineseSegmenter(extra_words)
 
 
 def taxonomy_words(techs: Iterable[Any]) -> list[str]:

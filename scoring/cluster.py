@@ -9,6 +9,7 @@ linkage by memory (100k points do not fit); k-means on 1M x 50 takes seconds.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,8 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -80,10 +83,15 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         if sparse.issparse(X):
             if n_comp < 2 or d <= 2:
                 return None
-            return TruncatedSVD(n_components=n_comp, random_state=self.random_state).fit(X)
+            with warnings.catch_warnings():
+                # Identical rows give zero variance; the ratio sklearn reports is then 0/0.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return TruncatedSVD(n_components=n_comp, random_state=self.random_state).fit(X)
         if n_comp >= d or n_comp < 2:
             return None
-        return PCA(n_components=n_comp, svd_solver="randomized", random_state=self.random_state).fit(X)
+        # Exact SVD is quicker on small inputs; randomized keeps large ones linear in n.
+        solver = "full" if n * d <= 2_000_000 else "randomized"
+        return PCA(n_components=n_comp, svd_solver=solver, random_state=self.random_state).fit(X)
 
     def transform(self, X: Any) -> np.ndarray:
         """Reduced, unit-length vectors in the space the topics live in."""
@@ -95,17 +103,27 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
     # ───────────── k-means ─────────────
 
     def _kmeans(self, Z: np.ndarray, init: np.ndarray | str, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+        # Small inputs: one thread (OpenMP start-up and spinning cost more than they save on a busy box).
+        with threadpool_limits(limits=1 if len(Z) * k < 5_000_000 else None):
+            return self._kmeans_run(Z, init, k)
+
+    def _kmeans_run(self, Z: np.ndarray, init: np.ndarray | str, k: int) -> tuple[np.ndarray, np.ndarray, float]:
         if isinstance(init, str) and len(Z) > 4 * self.batch_size:
             # Seed Lloyd's iterations cheaply on large inputs.
-            mbk = MiniBatchKMeans(
-                n_clusters=k, init="k-means++", n_init=3, batch_size=self.batch_size,
-                random_state=self.random_state, max_iter=20,
-            ).fit(Z)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                mbk = MiniBatchKMeans(
+                    n_clusters=k, init="k-means++", n_init=3, batch_size=self.batch_size,
+                    random_state=self.random_state, max_iter=20,
+                ).fit(Z)
             init = mbk.cluster_centers_
-        km = KMeans(
-            n_clusters=k, init=init, n_init=1 if not isinstance(init, str) else 3,
-            max_iter=self.max_iter, random_state=self.random_state,
-        ).fit(Z)
+        with warnings.catch_warnings():
+            # Duplicate texts can leave fewer distinct points than k; tidying drops the empty clusters.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            km = KMeans(
+                n_clusters=k, init=init, n_init=1 if not isinstance(init, str) else 3,
+                max_iter=self.max_iter, random_state=self.random_state,
+            ).fit(Z)
         return km.labels_, km.cluster_centers_, float(km.inertia_)
 
     def _warm_centres(self, Z: np.ndarray, init_labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -92,8 +92,12 @@ class FakeEmbedder:
     def _word(self, word: str) -> np.ndarray:
         vec = self._cache.get(word)
         if vec is None:
-            seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-            vec = np.random.default_rng(seed).standard_normal(self._dim).astype(np.float32)
+            # Bytes of a keyed hash, centred: a fixed pseudo-random direction per word, cheaply.
+            need, chunks = self._dim, []
+            for block in range((need + 63) // 64):
+                chunks.append(hashlib.blake2b(word.encode(), digest_size=64, salt=block.to_bytes(8, "little")).digest())
+            raw = np.frombuffer(b"".join(chunks)[:need], dtype=np.uint8).astype(np.float32)
+            vec = raw - 127.5
             self._cache[word] = vec
         return vec
 

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -172,6 +173,24 @@ def embedding_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int
     ).fetchall()]
 
 
+def copy_embeddings_from(con: duckdb.DuckDBPyConnection, other_db: Path, *, model: str) -> int:
+    """Copy another warehouse's current vectors of this model for documents both hold (benchmarks, migrations)."""
+    con.execute(f"ATTACH '{str(other_db)}' AS _fs_src (READ_ONLY)")
+    try:
+        with transaction(con):
+            before = con.execute("SELECT count(*) FROM embeddings").fetchall()[0][0]
+            con.execute(
+                "INSERT INTO embeddings SELECT e.* FROM _fs_src.embeddings e JOIN documents d "
+                "ON d.doc_id = e.doc_id AND d.content_hash = e.content_hash WHERE e.model = ? "
+                "AND e.doc_id NOT IN (SELECT doc_id FROM embeddings WHERE model = ?)",
+                [model, model],
+            )
+            after = con.execute("SELECT count(*) FROM embeddings").fetchall()[0][0]
+    finally:
+        con.execute("DETACH _fs_src")
+    return int(after - before)
+
+
 # ───────────────────────────── Chinese terms ─────────────────────────────
 
 
@@ -272,6 +291,17 @@ def finish_run(
         "UPDATE analysis_runs SET status = ?, finished_at = ?, summary = ?, reused = ? WHERE scan_id = ?",
         [status, dt.datetime.now(), json.dumps(summary, default=str, ensure_ascii=False), reused, scan_id],
     )
+
+
+def run_info(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
+    """One analysis run (scan_id, as_of, model, status, reused, previous_scan_id), or None."""
+    cur = con.execute(
+        "SELECT scan_id, as_of, model, status, reused, previous_scan_id, started_at, finished_at "
+        "FROM analysis_runs WHERE scan_id = ?",
+        [scan_id],
+    )
+    rows = cur.fetchall()
+    return dict(zip([d[0] for d in cur.description], rows[0], strict=True)) if rows else None
 
 
 def analysis_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict[str, Any]]:

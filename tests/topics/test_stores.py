@@ -1,0 +1,65 @@
+"""Warehouse functions for the analysis: vectors round-trip through Arrow, staleness, taxonomy sync, decisions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scoring.linking import taxonomy_rows
+from scoring.taxonomy import load_taxonomy
+from warehouse import technologies_store as techstore
+from warehouse import topics_store as store
+from warehouse.ingest import ingest_records
+
+
+def test_vectors_round_trip_and_staleness_follows_content_and_recipe(warehouse_con, make_record) -> None:
+    con = warehouse_con
+    ingest_records(con, [make_record(title=f"Paper {i} on qubits", source_record_id=f"p{i}") for i in range(3)])
+    ids = [r[0] for r in con.execute("SELECT doc_id FROM documents ORDER BY doc_id").fetchall()]
+    hashes = [r[0] for r in con.execute("SELECT content_hash FROM documents ORDER BY doc_id").fetchall()]
+    assert store.stale_embeddings(con, ids, model="m", recipe="r1") == ids
+    vecs = np.arange(12, dtype=np.float32).reshape(3, 4)
+    store.write_embeddings(con, model="m", recipe="r1", doc_ids=ids, content_hashes=hashes,
+                           text_hashes=["h0", "h1", "h2"], vectors=vecs)
+    got_ids, got = store.load_embeddings(con, ids, model="m")
+    assert got_ids == ids and np.array_equal(got, vecs)
+    assert store.stale_embeddings(con, ids, model="m", recipe="r1") == []
+    assert store.stale_embeddings(con, ids, model="m", recipe="r2") == ids
+    assert store.stale_embeddings(con, ids, model="other", recipe="r1") == ids
+    assert set(store.vectors_for_texts(con, ["h1", "zz"], model="m", recipe="r1")) == {"h1"}
+    # A changed text makes only that document stale; rewriting it replaces, never duplicates.
+    ingest_records(con, [make_record(title="Paper 1 on qubits", source_record_id="p1", abstract="New abstract.")])
+    stale = store.stale_embeddings(con, ids, model="m", recipe="r1")
+    assert len(stale) == 1
+    store.write_embeddings(con, model="m", recipe="r1", doc_ids=stale, content_hashes=["x"], text_hashes=["hx"],
+                           vectors=np.ones((1, 4), np.float32))
+    assert con.execute("SELECT count(*) FROM embeddings").fetchall()[0][0] == 3
+
+
+def test_taxonomy_sync_is_idempotent_and_leaves_decisions_alone(warehouse_con) -> None:
+    con = warehouse_con
+    rows = taxonomy_rows(load_taxonomy())
+    first = techstore.sync_taxonomy(con, rows)
+    assert first["inserted"] == len(rows)
+    stamp = con.execute("SELECT max(updated_at) FROM technologies").fetchall()[0][0]
+    second = techstore.sync_taxonomy(con, rows)
+    assert second == {"inserted": 0, "updated": 0, "total": len(rows)}
+    assert con.execute("SELECT max(updated_at) FROM technologies").fetchall()[0][0] == stamp
+    techstore.decide(con, "6g", status="dismissed", decided_by="wang", reason="out of scope here")
+    edited = [dict(r, description="edited") if r["tech_id"] == "6g" else r for r in rows]
+    assert techstore.sync_taxonomy(con, edited)["updated"] == 1
+    row = techstore.get_technology(con, "6g")
+    assert row["description"] == "edited" and row["status"] == "dismissed"
+
+
+def test_adding_a_technology_twice_fails_and_bad_decisions_are_refused(warehouse_con) -> None:
+    con = warehouse_con
+    techstore.add_technology(con, {"tech_id": "solid_state_battery", "name_en": "Solid-state batteries",
+                                   "aliases": ["solid-state battery", "固态电池"]})
+    with pytest.raises(ValueError):
+        techstore.add_technology(con, {"tech_id": "solid_state_battery", "name_en": "again"})
+    with pytest.raises(ValueError):
+        techstore.decide(con, "solid_state_battery", status="maybe", decided_by="x", reason="y")
+    with pytest.raises(ValueError):
+        techstore.decide(con, "solid_state_battery", status="accepted", decided_by="x", reason="y",
+                         updates={"tech_id": "other"})
