@@ -22,7 +22,8 @@ def _scored_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     con = connect_writer(path)
     try:
         migrate(con)
-        factory: Callable[..., dict[str, Any]] = make_record_fixture.__wrapped__()
+        # The factory fixture is function-scoped; its plain function builds the same records once per session.
+        factory: Callable[..., dict[str, Any]] = getattr(make_record_fixture, "__wrapped__", make_record_fixture)()
         keys = scenario.build(con, factory)
         con.execute("CHECKPOINT")
     finally:
