@@ -193,6 +193,41 @@ def source_mix(by_kind: Mapping[str, float] | None, share: float = 0.25) -> str:
     return "+".join(major) if major else "mixed"
 
 
+def _logit(p: float) -> float:
+    p = min(0.99, max(0.01, p))
+    return math.log(p / (1.0 - p))
+
+
+def fit_recalibration(pairs: Sequence[tuple[float, int]], *, prior_sd: float = 0.5) -> tuple[float, float]:
+    """(a, b) of p' = σ(a + b·logit(p)) from resolved (probability, outcome) pairs: logistic recalibration
+    (Platt scaling) with a normal prior centred on "the rule is right" (a = 0, b = 1), so a short record
+    moves the rule a little and a long one as far as it shows.
+    """
+    theta = np.array([0.0, 1.0])
+    prior = np.array([0.0, 1.0])
+    if not pairs:
+        return 0.0, 1.0
+    x = np.array([_logit(p) for p, _ in pairs])
+    y = np.array([float(o) for _, o in pairs])
+    lam = 1.0 / prior_sd**2 if prior_sd > 0 else 0.0
+    X = np.column_stack([np.ones_like(x), x])
+    for _ in range(50):
+        q = 1.0 / (1.0 + np.exp(-(X @ theta)))
+        grad = X.T @ (y - q) - lam * (theta - prior)
+        hess = -(X.T * (q * (1 - q))) @ X - lam * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        theta = theta - step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(theta[0]), float(theta[1])
+
+
+def apply_recalibration(p: float, a: float, b: float) -> float:
+    """σ(a + b·logit(p))."""
+    z = a + b * _logit(p)
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
 # ───────────────────────────── freezing forecasts ─────────────────────────────
 
 
@@ -233,6 +268,7 @@ def build_forecasts(
     names: Mapping[str, tuple[str, str, str]],
     rules: Mapping[str, Any],
     rules_hash: str,
+    history: Mapping[str, Sequence[tuple[float, int]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The forecasts a scan freezes for its watchlist entries (pure: everything it reads is passed in).
 
@@ -240,7 +276,8 @@ def build_forecasts(
     horizon, horizon_confidence, direction …). readings: tech_id → indicator → {value, score,
     details} for volume and growth. baselines: tech_id → documents in the growth baseline window
     (sources with documents in that window). policy_before: tech_id → policy documents naming it
-    before as_of.
+    before as_of. history: type → (rule probability, outcome) of forecasts resolved by as_of, from
+    which each type's rule is recalibrated once it has a long enough record ([recalibration]).
     """
     as_of: dt.date = scan["as_of"]
     floor = float(rules.get("probability", {}).get("floor", 0.02))
@@ -360,7 +397,30 @@ def build_forecasts(
                 "inputs": {**inputs, "recent_news_documents": round(news, 3)},
             })
             out.append(row)
-    return out
+    return _recalibrated(out, history or {}, rules, floor)
+
+
+def _recalibrated(
+    rows: list[dict[str, Any]], history: Mapping[str, Sequence[tuple[float, int]]], rules: Mapping[str, Any], floor: float
+) -> list[dict[str, Any]]:
+    """Keep each rule's probability in inputs and, where the type has a long enough record, freeze the recalibrated one."""
+    rc = rules.get("recalibration", {})
+    enabled = bool(rc.get("enabled", True))
+    need = int(rc.get("min_history", 30))
+    fits: dict[str, tuple[float, float, int]] = {}
+    for kind, pairs in history.items():
+        if enabled and len(pairs) >= need:
+            a, b = fit_recalibration(pairs, prior_sd=float(rc.get("prior_sd", 0.5)))
+            fits[kind] = (a, b, len(pairs))
+    for row in rows:
+        raw = row["probability"]
+        row["inputs"]["rule_probability"] = raw
+        fit = fits.get(row["type"])
+        if fit is not None:
+            a, b, n = fit
+            row["probability"] = clip_probability(apply_recalibration(raw, a, b), floor)
+            row["inputs"]["recalibration"] = {"a": round(a, 6), "b": round(b, 6), "resolved_forecasts": n}
+    return rows
 
 
 def _baseline_documents(con: Any, scan: Mapping[str, Any], tech_ids: Sequence[str], rules: Mapping[str, Any]) -> dict[str, float]:
@@ -399,7 +459,11 @@ def freeze_forecasts(con: Any, scan_id: str, *, rules_path: Path | None = None) 
     policy_counts: dict[str, int] = defaultdict(int)
     for p in store.policy_links(con, tech_ids, start=None, end=scan["as_of"], min_confidence=min_conf):
         policy_counts[p["tech_id"]] += 1
-    rows = build_forecasts(scan, entries, readings, baselines, policy_counts, store.technology_directions(con), rules, rules_hash)
+    history: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for h in store.resolved_record(con, backtest=scan["backtest"], known_by=scan["as_of"]):
+        history[h["type"]].append((float(h["rule_probability"]), int(h["outcome"])))
+    rows = build_forecasts(scan, entries, readings, baselines, policy_counts, store.technology_directions(con), rules,
+                           rules_hash, history)
     made_at = dt.datetime.now().replace(microsecond=0)
     for r in rows:
         r["made_at"] = made_at

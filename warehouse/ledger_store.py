@@ -197,6 +197,18 @@ def forecasts(
     return _parse(rows)
 
 
+def resolved_record(con: duckdb.DuckDBPyConnection, *, backtest: bool, known_by: dt.date) -> list[dict[str, Any]]:
+    """type, the rule's own probability and the outcome of every forecast of one family decided by known_by."""
+    return _dicts(
+        con,
+        "SELECT f.type, coalesce(TRY_CAST(json_extract(f.inputs, '$.rule_probability') AS DOUBLE), f.probability) AS rule_probability, "
+        "o.outcome FROM forecasts f JOIN forecast_outcomes o USING (forecast_id) "
+        "WHERE f.backtest = $backtest AND o.outcome IS NOT NULL AND o.resolved_as_of <= $known_by AND f.as_of < $known_by "
+        "ORDER BY f.forecast_id",
+        {"backtest": backtest, "known_by": known_by},
+    )
+
+
 def forecast_count(con: duckdb.DuckDBPyConnection, scan_id: str) -> int:
     """How many forecasts a scan froze."""
     row = _one(con, "SELECT count(*) FROM forecasts WHERE scan_id = ?", [scan_id])

@@ -127,3 +127,38 @@ def test_replay_dates() -> None:
     assert len(ledger.replay_dates(D(2020, 1, 31), D(2020, 12, 31), 1)) == 12
     with pytest.raises(ValueError):
         ledger.replay_dates(D(2020, 1, 1), D(2021, 1, 1), 0)
+
+
+def test_recalibration_learns_from_the_record_and_starts_at_the_rule() -> None:
+    assert ledger.fit_recalibration([]) == (0.0, 1.0)
+    assert ledger.apply_recalibration(0.7, 0.0, 1.0) == pytest.approx(0.7)
+    # The rule said 80 % forty times and it happened eight times: the record pulls 80 % well down.
+    over = [(0.8, 1)] * 8 + [(0.8, 0)] * 32 + [(0.2, 0)] * 40
+    a, b = ledger.fit_recalibration(over, prior_sd=0.5)
+    assert ledger.apply_recalibration(0.8, a, b) < 0.45
+    # A well-calibrated record leaves the rule close to where it was.
+    fair = [(0.8, 1)] * 32 + [(0.8, 0)] * 8 + [(0.2, 1)] * 8 + [(0.2, 0)] * 32
+    a, b = ledger.fit_recalibration(fair, prior_sd=0.5)
+    assert ledger.apply_recalibration(0.8, a, b) == pytest.approx(0.8, abs=0.03)
+    # A tighter prior trusts the rule more.
+    loose = ledger.apply_recalibration(0.8, *ledger.fit_recalibration(over, prior_sd=2.0))
+    tight = ledger.apply_recalibration(0.8, *ledger.fit_recalibration(over, prior_sd=0.1))
+    assert loose < tight
+
+
+def test_build_forecasts_recalibrates_only_types_with_enough_history() -> None:
+    rules, digest = ledger.load_rules()
+    scan = {"scan_id": "s", "as_of": D(2020, 1, 1), "backtest": False, "weights_hash": "w"}
+    entries = [{"tech_id": "t", "rank": 1, "priority": 0.8, "horizon": "mid", "horizon_confidence": 0.7, "direction": "d"}]
+    plain = ledger.build_forecasts(scan, entries, {}, {"t": 20.0}, {}, {}, rules, digest)
+    history = {"horizon_shift": [(0.3, 1)] * 40, "stays_listed": [(0.98, 1)] * 5}
+    learned = ledger.build_forecasts(scan, entries, {}, {"t": 20.0}, {}, {}, rules, digest, history)
+    before = {r["type"]: r for r in plain}
+    after = {r["type"]: r for r in learned}
+    assert set(before) == set(after) == {"growth_48m", "growth_12m", "horizon_shift", "stays_listed", "first_policy"}
+    # Every shift the rule gave 30 % happened: its record raises the probability; others keep the rule's.
+    assert after["horizon_shift"]["probability"] > before["horizon_shift"]["probability"]
+    assert after["horizon_shift"]["inputs"]["rule_probability"] == before["horizon_shift"]["probability"]
+    assert after["horizon_shift"]["inputs"]["recalibration"]["resolved_forecasts"] == 40
+    assert after["stays_listed"]["probability"] == before["stays_listed"]["probability"]
+    assert "recalibration" not in after["stays_listed"]["inputs"]

@@ -192,3 +192,13 @@ def test_ledger_summary_for_the_views(con: Any, rules: Path) -> None:
     assert one["tech_id"] == "t2" and one["forecasts"] == 4
     assert {g["type"] for g in one["by_type"]} == {"growth_12m", "growth_48m", "horizon_shift", "stays_listed"}
     assert ledger.ledger_summary(con, backtest=True)["forecasts"] == 0
+
+
+def test_recalibration_only_sees_outcomes_known_at_the_scan(con: Any, rules: Path) -> None:
+    ledger.freeze_forecasts(con, SCAN, rules_path=rules)
+    ledger.resolve_due(con, D(2020, 9, 2))
+    ledger.resolve_due(con, D(2021, 1, 1))
+    assert store.resolved_record(con, backtest=False, known_by=D(2020, 9, 1)) == []
+    assert len(store.resolved_record(con, backtest=False, known_by=D(2020, 9, 2))) == 2
+    assert len(store.resolved_record(con, backtest=False, known_by=D(2021, 1, 2))) == 6
+    assert store.resolved_record(con, backtest=True, known_by=D(2030, 1, 1)) == []
