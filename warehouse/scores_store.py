@@ -27,6 +27,11 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple 
     return rows[0] if rows else None
 
 
+def settle(con: duckdb.DuckDBPyConnection) -> None:
+    """Finish any half-read result left on the connection: DuckDB 2 refuses register() until it is read out."""
+    con.execute("SELECT 1").fetchall()
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     row = _one(con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name])
     return bool(row and row[0])
@@ -174,6 +179,7 @@ def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> d
     if not model:
         return {}
     ids = pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())})
+    settle(con)
     con.register("_fs_emb_ids", ids)
     try:
         rows = con.execute(
@@ -247,9 +253,11 @@ def write_scores(
         "details": pa.array([_dumps(i["details"]) for i in indicators], pa.string()),
         "doc_ids": pa.array([list(i["doc_ids"]) for i in indicators], pa.list_(pa.string())),
     })
+    settle(con)
     with transaction(con):
         con.execute("DELETE FROM tech_scores WHERE scan_id = ?", [scan_id])
         con.execute("DELETE FROM indicator_values WHERE scan_id = ?", [scan_id])
+        settle(con)
         con.register("_fs_scores", score_table)
         con.register("_fs_indicators", ind_table)
         try:
@@ -318,6 +326,7 @@ def document_titles(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> d
     ids = sorted(set(doc_ids))
     if not ids:
         return {}
+    settle(con)
     con.register("_fs_title_ids", pa.table({"doc_id": pa.array(ids, pa.string())}))
     try:
         rows = con.execute("SELECT d.doc_id, d.title FROM documents d JOIN _fs_title_ids USING (doc_id)").fetchall()

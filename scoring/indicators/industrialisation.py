@@ -51,6 +51,7 @@ def _zh(*words: str) -> re.Pattern[str]:
 
 
 _NOT_POLICY = frozenset({"policy"})
+_MARKET_FACTS = frozenset({"approval", "launch", "mass_production"})
 # Highest TRL first; a document takes the highest unhedged rule found near a mention.
 RULES: tuple[StageRule, ...] = (
     # TRL 9: deployed at scale.
@@ -89,8 +90,20 @@ RULES: tuple[StageRule, ...] = (
 )
 
 # A stage word right after one of these is an ambition, not a fact ("could enable commercial ...").
-_HEDGE_EN = _en(r"\b(?:could|may|might|potential(?:ly)?|future|toward(?:s)?|pave[sd]? the way|promising|would|aims? to|hopes? to|expected to|prospects?|envision\w*|enable)\b[^.]{0,40}$")
-_HEDGE_ZH = re.compile(r"(?:有望|未来|将|潜在|前景|可望|或将|有助于|力争|计划|拟|预计|期待|希望)[^。；！？]{0,12}$")
+_HEDGE_EN = _en(
+    r"\b(?:could|may|might|potential(?:ly)?|future|toward(?:s)?|pave[sd]? the way|promising|would|aims? to|"
+    r"hopes? to|expected to|prospects?|envision\w*|enable|not yet|never|whether|if|before)\b[^.]{0,40}$"
+)
+_HEDGE_ZH = re.compile(
+    r"(?:有望|未来|将|潜在|前景|可望|或将|有助于|力争|计划|拟|预计|期待|希望|尚未|还未|仍未|未能|远未|能否|是否|距离)"
+    r"[^。；！？]{0,12}$"
+)
+# ... and one right before these is still far off ("商用化至少还需 15 年", "commercial fusion is decades away").
+_DISTANT_AFTER = re.compile(
+    r"^[^。；！？.]{0,12}(?:还需|尚需|仍需|还要|至少|还有\d+|之前|以前)"
+    r"|^[^.]{0,30}\b(?:is|are|remains?|still)\b[^.]{0,15}\b(?:years|decades) away\b",
+    re.IGNORECASE,
+)
 
 # Funding rounds track development (venture-stage practice): grants fund research, seed money a
 # lab-validated idea, series A a product in development, B its scaling, C and later growth, IPO a business.
@@ -140,9 +153,12 @@ def channel_of(doc: EvidenceDoc) -> str:
     return "news"
 
 
-def _hedged(context: str, start: int) -> bool:
+def _hedged(context: str, start: int, end: int) -> bool:
+    """An ambition, a negation, a distance in time or a question is not a fact about the stage reached."""
+    if context.rstrip().endswith(("？", "?")) or "如何看待" in context:
+        return True
     before = context[max(0, start - 60) : start]
-    return bool(_HEDGE_EN.search(before) or _HEDGE_ZH.search(before))
+    return bool(_HEDGE_EN.search(before) or _HEDGE_ZH.search(before) or _DISTANT_AFTER.search(context[end : end + 40]))
 
 
 def text_stage(contexts: Sequence[str], kind: str) -> tuple[float, str, str] | None:
@@ -155,7 +171,7 @@ def text_stage(contexts: Sequence[str], kind: str) -> tuple[float, str, str] | N
             continue
         for ctx in contexts:
             for m in rule.pattern.finditer(ctx):
-                if kind != "policy" and _hedged(ctx, m.start()):
+                if kind != "policy" and _hedged(ctx, m.start(), m.end()):
                     continue
                 best = (rule.trl, rule.family, m.group(0))
                 break
@@ -240,8 +256,10 @@ def stage_readings(ev: TechEvidence, ctx: ScanContext) -> list[StageReading]:
         if channel == "trials":
             reading = trial_stage(doc)
         elif channel == "ventures":
+            # A company blurb's "commercialising ..." is its mission; the round says where it stands.
+            # Only market facts (approval, launch, mass production) may lift a venture reading.
             reading = venture_stage(doc)
-            if found and found[0] > reading[0]:
+            if found and found[0] > reading[0] and found[1] in _MARKET_FACTS:
                 reading = found
         elif channel == "papers":
             # A paper with no stage words is research: TRL 2 (Mankins: basic principles, concept).

@@ -109,6 +109,12 @@ def test_stage_terms_read_the_highest_unhedged_signal() -> None:
     # An ambition is not a fact: a hedged stage word does not count.
     assert text_stage(["神经部件有望明年实现量产"], "news") is None
     assert text_stage(["This could enable commercial deployment in future."], "paper") is None
+    # Negations, distances in time and questions are not facts either.
+    assert text_stage(["黄仁勋称量子计算商用化至少还需15年"], "news") is None
+    assert text_stage(["Commercial deployment is still decades away, experts say."], "news") is None
+    assert text_stage(["Commercial deployment began in May."], "news")[0] == 8
+    assert text_stage(["核聚变发电要实现商业化了吗？"], "news") is None
+    assert text_stage(["该技术尚未实现量产"], "news") is None
     # Approval to start a trial is clinical evidence (TRL 6), not market approval (8).
     assert text_stage(["脑机接口人体临床试验获批"], "news")[:2] == (6, "clinical")
     assert text_stage(["NMPA approves the first implant for sale"], "news")[:2] == (8, "approval")
