@@ -96,7 +96,7 @@ def show_record(con: Any, *, by: str, fmt: OutputFormat, backtest: bool | None, 
     head = (f"Forecast ledger — {scope}{' — ' + tech_id if tech_id else ''}: {o['forecasts']} forecasts, "
             f"{o['resolved']} resolved, {o['void']} void, {o['pending']} pending. "
             f"Hit rate {_pct(o['hit_rate'])} (call = probability ≥ 50 %), Brier {_num(o['brier'])} "
-            f"(always forecasting the observed base rate: {_num(o['brier_climatology'])}).")
+            f"(always forecasting how often each type of forecast came true: {_num(o['brier_climatology'])}).")
     if fmt is OutputFormat.md:
         typer.echo(head + "\n")
     else:

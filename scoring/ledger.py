@@ -731,12 +731,21 @@ def contingency(probabilities: Sequence[float], outcomes: Sequence[int], thresho
 
 
 def _stats(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Counts and scores of a set of ledger rows.
+
+    brier_climatology is the Brier score of always forecasting the observed frequency of each
+    forecast's own type (within these rows): the bar a rule must clear to say more than "how often
+    things of this kind happen". Pooling types under one base rate would flatter the record.
+    """
     decided = [r for r in rows if r["resolved"] and r["outcome"] is not None]
     ps = [float(r["probability"]) for r in decided]
     os_ = [int(r["outcome"]) for r in decided]
     brier = brier_score(ps, os_)
-    base = sum(os_) / len(os_) if os_ else None
-    ref = brier_score([base] * len(os_), os_) if base is not None else None
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for r in decided:
+        by_type[str(r["type"])].append(int(r["outcome"]))
+    freq = {t: sum(v) / len(v) for t, v in by_type.items()}
+    ref = brier_score([freq[str(r["type"])] for r in decided], os_) if decided else None
     out = {
         "forecasts": len(rows),
         "resolved": len(decided),

@@ -118,6 +118,12 @@ def test_track_record_groups_and_worst_misses() -> None:
     assert groups["mid"]["forecasts"] == 3 and groups["mid"]["brier"] == pytest.approx(0.81)
     assert rec["growth"]["growth_12m"]["threat_score"] == 0.5
     assert [m["forecast_id"] for m in rec["worst_misses"]] == ["a"]
+    # The reference forecasts each type's own frequency: one type always happened, the other never,
+    # so the reference is perfect (0), where one pooled base rate (50 %) would score 0.25.
+    two = [row("x1", 0.6, 1, "stays_listed", "mid"), row("x2", 0.6, 1, "stays_listed", "mid"),
+           row("y1", 0.4, 0, "first_policy", "mid"), row("y2", 0.4, 0, "first_policy", "mid")]
+    stats = ledger.track_record(two)["overall"]
+    assert stats["brier_climatology"] == 0.0 and stats["brier"] == pytest.approx(0.16) and stats["brier_skill"] is None
     with pytest.raises(ValueError, match="unknown grouping"):
         ledger.track_record(rows, by="colour")
 
