@@ -89,6 +89,8 @@ RULES: tuple[StageRule, ...] = (
     StageRule(3, "research", _zh("突破", "科学家", "研究团队", "科研团队", "理论", "机理", "原理", "前沿", "基础研究", "前瞻布局", "探索", "实验")),
 )
 
+_ANY_STAGE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in RULES), re.IGNORECASE)
+
 # A stage word right after one of these is an ambition, not a fact ("could enable commercial ...").
 _HEDGE_EN = _en(
     r"\b(?:could|may|might|potential(?:ly)?|future|toward(?:s)?|pave[sd]? the way|promising|would|aims? to|"
@@ -163,6 +165,7 @@ def _hedged(context: str, start: int, end: int) -> bool:
 
 def text_stage(contexts: Sequence[str], kind: str) -> tuple[float, str, str] | None:
     """Highest unhedged stage term in the mention contexts: (TRL, family, cue), or None."""
+    contexts = [c for c in contexts if _ANY_STAGE.search(c)]  # most sentences hold no stage word at all
     best: tuple[float, str, str] | None = None
     for rule in RULES:
         if best is not None and rule.trl <= best[0]:
