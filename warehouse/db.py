@@ -114,9 +114,19 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, published_path: Path)
     return published_path
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> tuple | None:
+    """The first row of a query, read to the end.
+
+    DuckDB 2.0's `fetchone()` leaves the rest of the result pending on the connection, and the next
+    `register()` on it then fails; reading the whole (small) result avoids that.
+    """
+    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether a table exists in the main schema."""
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
-    ).fetchone()
+    row = fetch_one(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
+    )
     return bool(row and row[0])

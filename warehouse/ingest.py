@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from warehouse import identity
 from warehouse.corpora import ADAPTERS, format_for
-from warehouse.db import transaction
+from warehouse.db import fetch_one, transaction
 from warehouse.landing import MAX_LINE_BYTES, LandingRecord, parse_published
 from warehouse.language import detect_language
 
@@ -737,7 +737,7 @@ def _record_rejects(
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, dt.datetime] | None:
     """(path, loaded_at) when a file with these bytes was loaded before."""
-    row = con.execute("SELECT path, loaded_at FROM landing_files WHERE file_sha256 = ?", [sha]).fetchone()
+    row = fetch_one(con, "SELECT path, loaded_at FROM landing_files WHERE file_sha256 = ?", [sha])
     return (row[0], row[1]) if row else None
 
 

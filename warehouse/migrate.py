@@ -93,4 +93,4 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
         ).fetchall()
     ]
-    return [(n, con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names]
+    return [(n, con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0]) for n in names]

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import transaction
+from warehouse.db import fetch_one, transaction
 
 
 def _now() -> dt.datetime:
@@ -18,7 +18,7 @@ def _now() -> dt.datetime:
 def start_scan(con: duckdb.DuckDBPyConnection, scan_id: str, *, as_of: dt.date | None, params: dict[str, Any]) -> bool:
     """Create the scan, or reopen it for a re-run; True when it existed before (a resume)."""
     with transaction(con):
-        existed = con.execute("SELECT count(*) FROM scans WHERE scan_id = ?", [scan_id]).fetchone()[0] > 0
+        existed = con.execute("SELECT count(*) FROM scans WHERE scan_id = ?", [scan_id]).fetchall()[0][0] > 0
         if existed:
             con.execute(
                 "UPDATE scans SET status = 'running', finished_at = NULL, params = ?::JSON WHERE scan_id = ?",
@@ -77,7 +77,7 @@ def finish_scan(con: duckdb.DuckDBPyConnection, scan_id: str, status: str, summa
 def latest_scan(con: duckdb.DuckDBPyConnection, *, finished_only: bool = True) -> str | None:
     """The id of the most recently started scan (finished ones only by default)."""
     where = "WHERE status IN ('succeeded', 'partial')" if finished_only else ""
-    row = con.execute(f"SELECT scan_id FROM scans {where} ORDER BY started_at DESC LIMIT 1").fetchone()
+    row = fetch_one(con, f"SELECT scan_id FROM scans {where} ORDER BY started_at DESC LIMIT 1")
     return row[0] if row else None
 
 
