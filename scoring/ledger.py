@@ -910,13 +910,15 @@ def alias_link(con: Any, *, progress: ProgressFn | None = None, chunk: int = 20_
     from warehouse import technologies_store as techstore
     from warehouse import topics_store
 
+    # Read first: a fully fetched query also clears a result a caller left unfinished (DuckDB 2 refuses
+    # to register tables on a connection holding one, e.g. after ingest_file skipped a loaded file).
+    hashes = store.document_hashes(con)
     taxonomy = load_taxonomy()
     techstore.sync_taxonomy(con, taxonomy_rows(taxonomy))
     techs = technologies_for_linking(taxonomy, techstore.load_technologies(con))
     vocab = vocabulary_digest(techs)
     matcher = AliasMatcher(techs)
     cfg = load_topics_config().linking
-    hashes = store.document_hashes(con)
     stale = techstore.stale_link_docs(con, sorted(hashes), tech_digest=vocab)
     for start in range(0, len(stale), chunk):
         ids = stale[start : start + chunk]

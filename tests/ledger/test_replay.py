@@ -86,8 +86,10 @@ def test_backtest_replays_freezes_and_resolves(home: Path, tmp_path: Path, app) 
         assert outcomes == overall["resolved"] + overall["void"]
     finally:
         con.close()
-    again = runner.invoke(app, ["ledger", "backtest", "--from", "2020", "--to", "2021"])
+    # (The corpus file again: an already-loaded file is skipped and linking still works after it.)
+    again = runner.invoke(app, ["ledger", "backtest", "--from", "2020", "--to", "2021", "--corpora", str(landing)])
     assert again.exit_code == 0, again.output
+    assert "already loaded" in again.output
     con = connect_writer(home / "warehouse.duckdb")
     try:
         assert con.execute("SELECT count(*), sum(hash(content_hash)) FROM forecasts").fetchall()[0] == before
