@@ -96,6 +96,30 @@ def growth_comparison(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     }
 
 
+def walk_forward_reference(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per type: Brier of the frozen probabilities, of the rules before recalibration, and of a no-skill
+    forecaster that says, at each scan, how often forecasts of the type had come true so far (0.5 before any)."""
+    from scoring.ledger import brier_score
+
+    out = []
+    decided = [r for r in rows if r["resolved"] and r["outcome"] is not None]
+    for kind in sorted({r["type"] for r in decided}):
+        d = sorted((r for r in decided if r["type"] == kind), key=lambda r: (r["as_of"], r["forecast_id"]))
+        ref = []
+        for r in d:
+            known = [int(x["outcome"]) for x in d if x["resolved_as_of"] <= r["as_of"] and x["as_of"] < r["as_of"]]
+            ref.append(sum(known) / len(known) if known else 0.5)
+        out_ = [int(r["outcome"]) for r in d]
+        out.append({
+            "type": kind, "resolved": len(d),
+            "brier_frozen": round(brier_score([float(r["probability"]) for r in d], out_) or 0, 4),
+            "brier_rule": round(brier_score([float(r["inputs"].get("rule_probability", r["probability"])) for r in d], out_) or 0, 4),
+            "brier_walk_forward_frequency": round(brier_score(ref, out_) or 0, 4),
+            "brier_hindsight_frequency": round(brier_score([sum(out_) / len(out_)] * len(d), out_) or 0, 4),
+        })
+    return out
+
+
 def md_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in rows:
@@ -165,6 +189,9 @@ def main() -> None:
     figures["growth"] = [growth_comparison(rows, t) for t in ("growth_48m", "growth_12m")]
     for g in figures["growth"]:
         print(json.dumps(g, ensure_ascii=False, indent=1))
+    figures["references"] = walk_forward_reference(rows)
+    print("\n## Brier against no-skill references (walk-forward: the type's record known at each scan)\n")
+    print(md_table(figures["references"], list(figures["references"][0]) if figures["references"] else ["type"]))
     figures["worst_misses"] = record["worst_misses"]
     print("\n## Worst misses\n")
     for m in record["worst_misses"]:
