@@ -192,6 +192,10 @@ def test_ledger_summary_for_the_views(con: Any, rules: Path) -> None:
     assert one["tech_id"] == "t2" and one["forecasts"] == 4
     assert {g["type"] for g in one["by_type"]} == {"growth_12m", "growth_48m", "horizon_shift", "stays_listed"}
     assert ledger.ledger_summary(con, backtest=True)["forecasts"] == 0
+    # The report templates and `assess --format json` take it as it is.
+    import json
+
+    assert json.loads(json.dumps(overall))["tech_id"] is None
 
 
 def test_recalibration_only_sees_outcomes_known_at_the_scan(con: Any, rules: Path) -> None:
