@@ -140,12 +140,16 @@ def analyse_documents(settings: Settings, opts: ScanOptions, scan_id: str) -> di
 
 
 def score_technologies(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
-    """Score every technology on the screening criteria for this scan."""
+    """Resolve forecasts now due, score every technology, then freeze this scan's forecasts."""
+    from scoring.ledger import freeze_forecasts, resolve_due
     from scoring.screening import score_scan
 
     with _writer(settings) as con:
+        resolved = resolve_due(con, opts.as_of or dt.date.today())
         summary = score_scan(con, scan_id=scan_id, as_of=opts.as_of, weights_path=opts.weights_path)
-    return summary if isinstance(summary, dict) else asdict(summary)
+        frozen = freeze_forecasts(con, scan_id)
+    out = summary if isinstance(summary, dict) else asdict(summary)
+    return {**out, "forecasts_resolved": resolved, "forecasts_frozen": frozen}
 
 
 def publish_outputs(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
