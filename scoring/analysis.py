@@ -136,6 +136,34 @@ def _minus_months(day: dt.date, months: int) -> dt.date:
     return dt.date(y, m + 1, min(day.day, 28))
 
 
+def _period(day: dt.date, precision: str | None) -> tuple[dt.date, dt.date]:
+    if precision == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year + 1, 1, 1)
+    if precision == "month":
+        nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        return dt.date(day.year, day.month, 1), nxt
+    return day, day + dt.timedelta(days=1)
+
+
+def window_shares(
+    published: Sequence[dt.date | None], precision: Sequence[str | None], start: dt.date, end: dt.date
+) -> np.ndarray:
+    """How much of each document falls in [start, end): a year-dated paper counts by the share of its year inside."""
+    out = np.zeros(len(published), dtype=np.float64)
+    cache: dict[tuple[dt.date, str | None], float] = {}
+    for i, (day, prec) in enumerate(zip(published, precision, strict=True)):
+        if day is None:
+            continue
+        key = (day, prec)
+        share = cache.get(key)
+        if share is None:
+            lo, hi = _period(day, prec)
+            overlap = (min(hi, end) - max(lo, start)).days
+            share = cache[key] = max(overlap, 0) / (hi - lo).days
+        out[i] = share
+    return out
+
+
 def make_embedder(config: TopicsConfig) -> Embedder:
     """The embedder topics.toml asks for (loaded lazily, offline unless configured otherwise)."""
     e = config.embedding
@@ -295,16 +323,11 @@ def _cluster_space(
     # Snapshots.
     snapshots = []
     languages, published, is_new = meta["language"], meta["published"], meta["is_new"]
-    recent_from, prior_from, ref = meta["recent_from"], meta["prior_from"], meta["ref"]
-    pub_ok = np.array([p is not None for p in published])
-    pub_days = np.array([(p - dt.date(1970, 1, 1)).days if p is not None else 0 for p in published])
-    recent_mask = pub_ok & (pub_days >= (recent_from - dt.date(1970, 1, 1)).days) & (pub_days < (ref - dt.date(1970, 1, 1)).days)
-    prior_mask = pub_ok & (pub_days >= (prior_from - dt.date(1970, 1, 1)).days) & (pub_days < (recent_from - dt.date(1970, 1, 1)).days)
-    all_recent, all_prior = int(recent_mask.sum()), int(prior_mask.sum())
-    base = (all_recent + 1.0) / (all_prior + 1.0)
+    recent_w, prior_w = meta["recent_w"], meta["prior_w"]
+    base = (float(recent_w.sum()) + 1.0) / (float(prior_w.sum()) + 1.0)
     for t, members in members_by_label.items():
         idx = np.where(labels == t)[0]
-        r, p = int(recent_mask[idx].sum()), int(prior_mask[idx].sum())
+        r, p = float(recent_w[idx].sum()), float(prior_w[idx].sum())
         dates = [published[i] for i in idx if published[i] is not None]
         lang = Counter(languages[i] or "?" for i in idx).most_common(1)[0][0]
         d = desc[t]
@@ -484,6 +507,9 @@ def _analyse(
     ref = as_of or dt.date.today()
     recent_from = _minus_months(ref, config.window.recent_months)
     prior_from = _minus_months(recent_from, config.window.recent_months)
+    precision = docs.column("date_precision").to_pylist()
+    recent_w = window_shares(published, precision, recent_from, ref)
+    prior_w = window_shares(published, precision, prior_from, recent_from)
     is_new = np.ones(n, dtype=bool)
     if prev:
         p_as_of, p_started = prev.get("as_of"), prev.get("started_at")
@@ -548,7 +574,7 @@ def _analyse(
             return {i: by_id.get(emb_ids[i], []) for i in rows}
 
         meta = {"language": lang_arr[emb_idx], "published": pub_arr[emb_idx], "is_new": is_new[emb_idx],
-                "recent_from": recent_from, "prior_from": prior_from, "ref": ref}
+                "recent_w": recent_w[emb_idx], "prior_w": prior_w[emb_idx]}
         res = _cluster_space(
             space=space, doc_ids=emb_ids, X=X, vectors=X, term_lists=en_terms, meta=meta,
             clusterer=_clusterer(config.cluster), config=config, prev=prev, prev_members=prev_members,
@@ -567,7 +593,7 @@ def _analyse(
         prev_members = store.load_members(con, prev["scan_id"], ZH_SPACE) if prev else {}
         prev_snaps = store.load_snapshots(con, prev["scan_id"], ZH_SPACE) if prev else []
         meta = {"language": lang_arr[zh_idx], "published": pub_arr[zh_idx], "is_new": is_new[zh_idx],
-                "recent_from": recent_from, "prior_from": prior_from, "ref": ref}
+                "recent_w": recent_w[zh_idx], "prior_w": prior_w[zh_idx]}
         res = _cluster_space(
             space=ZH_SPACE, doc_ids=zh_ids, X=Xz, vectors=None, term_lists=dict(enumerate(term_lists)), meta=meta,
             clusterer=clusterer, config=config, prev=prev, prev_members=prev_members, prev_snaps=prev_snaps,

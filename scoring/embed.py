@@ -130,7 +130,7 @@ class SentenceTransformerEmbedder:
         self,
         model_name: str = DEFAULT_MODEL,
         *,
-        max_tokens: int = 32,
+        max_tokens: int = 24,
         batch_size: int = 128,
         device: str = "cpu",
         offline: bool = True,

@@ -74,16 +74,19 @@ def class_tfidf(
 
     weight(t, c) = (documents of c containing t / documents of c) * log(1 + A / f_t), with f_t the
     documents containing t across all topics and A the mean number of term occurrences per topic.
-    Counting documents rather than occurrences keeps one repetitive text from owning a topic.
+    Counting documents rather than occurrences, and identical texts once, keeps one repetitive
+    text from owning a topic.
     """
     df_by_topic: dict[int, Counter[str]] = {}
     sizes: dict[int, int] = {}
     for topic, docs in term_lists_by_topic.items():
         c: Counter[str] = Counter()
-        for terms in docs:
-            c.update(set(terms))
+        # Near-identical texts (a hot-list title repeated day after day) count once.
+        distinct = {frozenset(terms) for terms in docs if terms}
+        for terms in distinct:
+            c.update(terms)
         df_by_topic[topic] = c
-        sizes[topic] = max(len(docs), 1)
+        sizes[topic] = max(len(distinct), 1)
     total: Counter[str] = Counter()
     for c in df_by_topic.values():
         total.update(c)

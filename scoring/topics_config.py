@@ -23,8 +23,8 @@ class EmbeddingConfig:
     offline: bool = True
     multilingual: str | bool = "auto"
     probe_threshold: float = 0.5
-    abstract_words: int = 40
-    max_tokens: int = 32
+    abstract_words: int = 24
+    max_tokens: int = 24
     batch_size: int = 128
     device: str = "cpu"
     chunk_size: int = 8192

@@ -55,7 +55,7 @@ def _matrix(column: pa.ChunkedArray | pa.Array, dim: int | None = None) -> np.nd
 
 
 def analysis_documents(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | None, since: dt.date | None) -> pa.Table:
-    """doc_id, language, kind, title, published, first_seen, content_hash of the documents a scan analyses.
+    """doc_id, language, kind, title, published, date_precision, first_seen, content_hash of the documents a scan analyses.
 
     With as_of, only documents published before it (undated ones are left out: they cannot be
     placed in time); with since, only those published on or after it. Sorted by doc_id so the
@@ -70,7 +70,8 @@ def analysis_documents(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | None,
         where.append("published >= $since")
         params["since"] = since
     sql = (
-        "SELECT doc_id, coalesce(language, '') AS language, kind, title, published, first_seen, content_hash "
+        "SELECT doc_id, coalesce(language, '') AS language, kind, title, published, date_precision, first_seen, "
+        "content_hash "
         "FROM documents" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY doc_id"
     )
     return con.sql(sql, params=params or None).to_arrow_table()
