@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows.present import labels as L
+from flows.present.track_record import build_record, ledger_rows, markdown_section
 from warehouse import views
 
 # Which indicators explain which criterion component (the screening step's wiring, scoring/criteria.py).
@@ -242,6 +243,7 @@ def build_assessment(con: Any, tech_id: str, scan: str = "latest") -> dict[str, 
     trend = views.evidence_trends(con, as_of, tech_id).get(tech_id, {})
     kinds = sorted({k for y in trend.values() for k in y}, key=lambda k: list(L.KINDS).index(k) if k in L.KINDS else 99)
     yearly = [{"year": y, **{k: trend[y].get(k, 0) for k in kinds}, "total": sum(trend[y].values())} for y in sorted(trend)]
+    ledger = ledger_rows(con)
     drivers = []
     for d in ((score or {}).get("horizon_evidence") or {}).get("drivers", [])[:6]:
         if isinstance(d, dict):
@@ -266,6 +268,8 @@ def build_assessment(con: Any, tech_id: str, scan: str = "latest") -> dict[str, 
         "overrides": overrides,
         "history": history,
         "timeline": _timeline(views.milestones(con, tech_id, as_of), history, overrides),
+        "track_record": {"technology": build_record(con, tech_id, rows=ledger),
+                         "overall": build_record(con, None, rows=ledger)},
     }
 
 
@@ -330,6 +334,8 @@ def to_markdown(a: dict[str, Any]) -> str:
         for c in a["calls"]:
             out.append(f"| {c['label']} | {L.fmt_score(c['score'])} | {c['call']} | {_md(c['detail'])} | {_md(c['override'])} |")
         out.append("")
+    if a.get("track_record"):
+        out += markdown_section(a["track_record"]["technology"], a["track_record"]["overall"], _md)
     for crit in a["criteria"]:
         if not any(comp["indicators"] for comp in crit["components"]) and not crit["reasons"]:
             continue

@@ -86,6 +86,18 @@ EVENTS: dict[str, tuple[str, str]] = {
     "horizon_call": ("horizon call changed", "时间窗判定变化"),
     "override": ("consultant judgement", "专家判定"),
 }
+FORECAST_TYPES: dict[str, tuple[str, str]] = {
+    "growth_48m": ("evidence share grows ≥8%/yr over 48 months", "48个月证据占比年均增长≥8%"),
+    "growth_12m": ("evidence share grows ≥8% over 12 months", "12个月证据占比增长≥8%"),
+    "horizon_shift": ("horizon moves nearer", "时间窗前移"),
+    "stays_listed": ("stays on the watchlist", "仍在重点关注清单"),
+    "first_policy": ("first policy document naming it", "首份提及它的政策文件"),
+}
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "happened": ("happened", "已发生"),
+    "missed": ("did not happen", "未发生"),
+    "void": ("void", "无法判定"),
+}
 STATUSES: dict[str, tuple[str, str]] = {
     "seeded": ("seeded", "预置"),
     "candidate": ("candidate", "候选"),

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from flows.present import labels as L
 from flows.present.export import to_csv, to_json, to_markdown, write_xlsx
+from flows.present.track_record import build_record, card_lines, ledger_rows
 from warehouse import views
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -94,6 +95,8 @@ def scan_report_data(con: Any, scan_id: str, *, threshold: int | None = None) ->
     last_year = (as_of or dt.date.today()).year
     years = list(range(last_year - 7, last_year + 1))
     evidence = views.card_evidence(con, scan["scan_id"], CARD_DOCUMENTS)
+    ledger = ledger_rows(con)
+    record_lines = card_lines(ledger, [r["tech_id"] for r in every])
     cards = []
     for r in every:
         docs = [{**d, "published": d["published"].isoformat() if d.get("published") else "",
@@ -108,6 +111,7 @@ def scan_report_data(con: Any, scan_id: str, *, threshold: int | None = None) ->
             "reasons_horizon": (reasons.get("horizon") or [])[:3],
             "reasons_strategic": (reasons.get("strategic") or [])[:2],
             "reasons_disruptive": (reasons.get("disruptive") or [])[:2],
+            "record": record_lines.get(r["tech_id"], ""),
         })
     horizons = {h: sum(1 for r in every if r["horizon"] == h) for h in L.HORIZONS}
     return {
@@ -119,6 +123,7 @@ def scan_report_data(con: Any, scan_id: str, *, threshold: int | None = None) ->
         "radar": svg,
         "unplaced": unplaced,
         "cards": cards,
+        "record": build_record(con, None, rows=ledger),
         "years": years,
         "counts": {
             "scored": len(every),

@@ -234,3 +234,62 @@ def _add_topics(con: Any) -> bool:
     except Exception:  # the topic tables changed shape: the lineage test skips, the rest still runs
         return False
     return True
+
+
+# ───────────────────────────── the forecast ledger ─────────────────────────────
+
+LEDGER_XSS = "<script>alert(3)</script>"
+HAND_SCAN, HAND_AS_OF = "2025-W47", dt.date(2025, 11, 17)
+# Hand-built, already resolved live forecasts of quantum computing: (type, probability, outcome, resolved_as_of).
+# Brier (0.1² + 0.8² + 0.7²) / 3 = 0.380; calls ≥ 50 %: one hit, one false alarm, one miss → hit rate 1/3.
+HAND_FORECASTS: list[tuple[str, float, int | None, dt.date]] = [
+    ("stays_listed", 0.9, 1, dt.date(2026, 11, 16)),
+    ("first_policy", 0.2, 1, dt.date(2026, 3, 1)),
+    ("growth_12m", 0.7, 0, dt.date(2026, 11, 16)),
+    ("horizon_shift", 0.3, None, dt.date(2026, 11, 16)),
+]
+
+
+def freeze_all(con: Any, replay_resolved_by: dt.date = dt.date(2025, 6, 1)) -> None:
+    """Freeze the forecasts of both weekly scans and the backtest; resolve the replay's as of a date before the weekly scans.
+
+    By 2025-06-01 the replayed scan's first-policy call on quantum computing has happened (the Shanghai plan
+    of 2025-03-15, p = 0.095), its stays-listed call is void (no replayed scan near its date) and its horizon
+    call is still open; no weekly forecast is due.
+    """
+    from scoring.ledger import freeze_forecasts, resolve_due
+
+    for scan_id in (S1, S2, BACKTEST):
+        freeze_forecasts(con, scan_id)
+    resolve_due(con, replay_resolved_by)
+
+
+def resolve_some(con: Any) -> None:
+    """Resolve what the second scan decides (BCI moved from mid to near: p = 0.385, happened) and add the hand-built calls."""
+    from scoring.ledger import resolve_due
+    from warehouse import ledger_store as store
+
+    resolve_due(con, dt.date(2026, 11, 16))
+    made = dt.datetime(2025, 11, 17, 3)
+    statements = {
+        "stays_listed": "Quantum computing: still in the watchlist's top 10 at the last scan before 2026-11-17 / 量子计算：仍在观察清单前10名",
+        "first_policy": "Quantum computing: a first policy document naming it appears within 24 months / 量子计算：出现首份提及它的政策文件",
+        "growth_12m": f"Quantum computing {LEDGER_XSS}: its share of the evidence grows ≥8% over 12 months / 量子计算：证据占比增长≥8%",
+        "horizon_shift": "Quantum computing: horizon moves from far to mid or nearer within 12 months / 量子计算：时间窗由远期进入中期",
+    }
+    forecasts, outcomes = [], []
+    for kind, p, outcome, resolved in HAND_FORECASTS:
+        fid = f"{HAND_SCAN}/quantum_computing/{kind}"
+        forecasts.append({
+            "forecast_id": fid, "scan_id": HAND_SCAN, "tech_id": "quantum_computing", "made_at": made, "as_of": HAND_AS_OF,
+            "type": kind, "statement": statements[kind], "target": {"months": 12}, "probability": p,
+            "resolves_on": dt.date(2026, 11, 17), "inputs": {"priority": 0.74}, "horizon": "far",
+            "direction": "future_information", "source_mix": "paper", "backtest": False, "rule_version": "hand-built",
+        })
+        outcomes.append({
+            "forecast_id": fid, "resolved_at": dt.datetime.combine(resolved, dt.time(3)), "resolved_as_of": resolved,
+            "outcome": outcome, "void_reason": None if outcome is not None else "no scan near the date to judge the horizon by",
+            "observed": {}, "evidence_doc_ids": [],
+        })
+    store.insert_forecasts(con, forecasts)
+    store.insert_outcomes(con, outcomes)
