@@ -149,7 +149,14 @@ def is_loopback(url: str | None) -> bool:
 
 
 def unpack_snapshot(cache_dir: Path, archive: Path = SNAPSHOT_ARCHIVE) -> Path:
-    """Unpack the shipped snapshot under the cache (once per archive version); returns its folder."""
+    """Unpack the shipped snapshot under the cache (once per archive version); returns its folder.
+
+    Crawls of several sources may start at once (Prefect runs one task per source, in threads and
+    processes), so the unpacking is serialised by a file lock and a finished folder is never touched.
+    """
+    import fcntl
+    import shutil
+
     if not archive.exists():
         raise CrawlError(f"no snapshot archive at {archive}")
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()[:12]
@@ -157,16 +164,20 @@ def unpack_snapshot(cache_dir: Path, archive: Path = SNAPSHOT_ARCHIVE) -> Path:
     folder = target / "snapshot"
     if (target / ".complete").exists():
         return folder
-    tmp = target.with_name(f".{digest}.{os.getpid()}.tmp")
-    with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(tmp, filter="data")
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():  # a half-unpacked earlier attempt
-        import shutil
-
-        shutil.rmtree(target)
-    os.replace(tmp, target)
-    (target / ".complete").write_text(digest)
+    with open(target.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / ".complete").exists():  # another crawl unpacked it while we waited
+            return folder
+        tmp = target.with_name(f".{digest}.{os.getpid()}.tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(tmp, filter="data")
+        if target.exists():  # a half-unpacked earlier attempt (no .complete marker)
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+        (target / ".complete").write_text(digest)
     return folder
 
 

@@ -51,18 +51,19 @@ def crawl_source(settings: Settings, opts: plain.ScanOptions, scan_id: str, sour
     return summary
 
 
-@task(name="stage", retries=1, retry_delay_seconds=RETRY_DELAYS[0])
+@task(name="stage")
 def stage_task(settings: Settings, opts: plain.ScanOptions, scan_id: str, stage: str) -> plain.StageResult:
     """Run one recorded, resumable stage."""
     return plain.run_stage(settings, opts, scan_id, stage, plain.DEFAULT_STAGES[stage])
 
 
-def _crawl(settings: Settings, opts: plain.ScanOptions, scan_id: str) -> plain.StageResult:
+def _crawl(settings: Settings, opts: plain.ScanOptions, scan_id: str, retries: int) -> plain.StageResult:
     """One task per source, concurrently; failures (after retries) are collected, not raised."""
     from flows.crawl import SOURCES
 
     sources = opts.sources or list(SOURCES)
-    futures = {s: crawl_source.submit(settings, opts, scan_id, s) for s in sources}
+    task_ = crawl_source.with_options(retries=retries)
+    futures = {s: task_.submit(settings, opts, scan_id, s) for s in sources}
     per_source: dict[str, Any] = {}
     failed: dict[str, str] = {}
     for source, fut in futures.items():
@@ -85,6 +86,7 @@ def weekly_scan(
     weights_path: str | None = None,
     scan_id: str | None = None,
     fake_embedder: bool = False,
+    crawl_retries: int = 2,
 ) -> dict[str, Any]:
     """crawl → ingest → analyse → score → publish, resuming a scan id that failed before."""
     logger = get_run_logger()
@@ -95,7 +97,7 @@ def weekly_scan(
     results: list[plain.StageResult] = []
     try:
         if crawl:
-            results.append(_crawl(settings, opts, sid))
+            results.append(_crawl(settings, opts, sid, crawl_retries))
         for stage in ("ingest", "analyse", "score", "publish"):
             results.append(stage_task(settings, opts, sid, stage))
     except Exception as exc:
