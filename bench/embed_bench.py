@@ -1,0 +1,214 @@
+"""Benchmark: the embed stage against the bare model on real abstracts, and the cheaper embedding paths with their quality.
+
+Usage: python bench/embed_bench.py [--n 1200] [--quality-n 800] [--rounds 3]   (figures only, no assertions)
+
+Part 1 runs the real stage (scoring.analysis._embed_stale: texts read from a DuckDB warehouse,
+hashed, de-duplicated, embedded, written back) and the bare `SentenceTransformer.encode` on the
+very same texts with the same model object, alternating which goes first, in one process; the
+ratio of their documents/second is the figure (`embed stage / bare model ratio`).
+
+Part 2 embeds one sample of abstracts several ways (what text, how many tokens, length-sorted
+batches or not, int8 dynamic quantisation) and compares each with the fp32 embedding of title +
+full abstract at 256 tokens: mean cosine, the share of the 10 nearest neighbours kept, and the
+agreement (adjusted Rand index) of the topics the real clusterer finds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Timer, conference_abstracts, header, loadavg, peak_rss_mb, require_data, save  # noqa: E402
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def stage_vs_bare(n: int, rounds: int) -> dict[str, Any]:
+    """Documents/second of the real embed stage and of the bare model on the same texts, same run."""
+    from scoring.analysis import AnalysisSummary, _embed_stale, _noop, make_embedder
+    from scoring.embed import embedding_text
+    from scoring.topics_config import load_topics_config
+    from warehouse import topics_store as store
+    from warehouse.corpora import ADAPTERS
+    from warehouse.db import connect_writer
+    from warehouse.ingest import ingest_records
+    from warehouse.migrate import migrate
+
+    config = load_topics_config()
+    e = config.embedding
+    rows = conference_abstracts(n, stride=7)
+    adapter = ADAPTERS["conference_papers"]
+    tmp = Path(tempfile.mkdtemp(prefix="fs-embed-bench-"))
+    con = connect_writer(tmp / "warehouse.duckdb")
+    migrate(con)
+    ingest_records(con, [adapter(r) for r in rows], origin="bench")
+    docs = store.analysis_documents(con, as_of=None, since=None)
+    doc_ids = docs.column("doc_id").to_pylist()
+    hash_of = dict(zip(doc_ids, docs.column("content_hash").to_pylist(), strict=True))
+    tbl = store.document_texts(con, doc_ids, body_chars=4000)
+    texts = [
+        embedding_text(t, a, b, e.abstract_words)
+        for t, a, b in zip(tbl.column("title").to_pylist(), tbl.column("abstract").to_pylist(),
+                           tbl.column("body").to_pylist(), strict=True)
+    ]
+    embedder = make_embedder(config)
+    with Timer() as load:
+        model = embedder.model
+    model.encode(texts[:64], batch_size=e.batch_size)  # warm-up: first calls allocate
+    print(f"model loaded in {load.s:.1f} s; {len(doc_ids)} documents; recipe: title + first {e.abstract_words} "
+          f"words, {e.max_tokens} tokens, batch {e.batch_size}; torch threads {_torch_threads()}")
+
+    def bare() -> float:
+        with Timer() as t:
+            model.encode(texts, batch_size=e.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                         show_progress_bar=False)
+        return len(texts) / t.s
+
+    def stage() -> float:
+        con.execute("DELETE FROM embeddings")
+        summary = AnalysisSummary(scan_id="bench", as_of=None, model=embedder.name)
+        with Timer() as t:
+            _embed_stale(con, embedder, doc_ids, hash_of, config, summary, _noop)
+        assert summary.embedded == len(doc_ids), summary
+        return len(doc_ids) / t.s
+
+    per_round = []
+    for r in range(rounds):
+        order = (bare, stage) if r % 2 == 0 else (stage, bare)
+        got = {fn.__name__: fn() for fn in order}
+        per_round.append({"bare": got["bare"], "stage": got["stage"], "ratio": got["stage"] / got["bare"],
+                          "first": order[0].__name__, "loadavg": loadavg()})
+        print(f"  round {r + 1}: bare {got['bare']:.1f} docs/s, stage {got['stage']:.1f} docs/s, "
+              f"ratio {got['stage'] / got['bare']:.3f} ({order[0].__name__} first; load {loadavg()})")
+    ratio = statistics.median(x["ratio"] for x in per_round)
+    con.close()
+    print(f"embed stage / bare model ratio: {ratio:.2f}")
+    return {
+        "documents": len(doc_ids), "recipe": f"title + first {e.abstract_words} words, {e.max_tokens} tokens",
+        "batch_size": e.batch_size, "rounds": per_round, "ratio": ratio,
+        "stage_docs_per_s": statistics.median(x["stage"] for x in per_round),
+        "bare_docs_per_s": statistics.median(x["bare"] for x in per_round),
+        "model_load_s": load.s,
+    }
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def paths(n: int, seed_check: bool = True) -> dict[str, Any]:
+    """Speed and quality of cheaper ways to embed, against fp32 title + full abstract at 256 tokens."""
+    import numpy as np
+    import torch
+    from sklearn.metrics import adjusted_rand_score
+
+    from scoring.cluster import TopicClusterer
+    from scoring.embed import SentenceTransformerEmbedder, embedding_text
+
+    rows = conference_abstracts(n, stride=11, offset=3)
+    titles = [r["title"] for r in rows]
+    abstracts = [r["abstract"] for r in rows]
+    fp32 = SentenceTransformerEmbedder(max_tokens=256).model
+    q_model = None
+
+    def int8() -> Any:
+        nonlocal q_model
+        if q_model is None:
+            import copy
+
+            q_model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32), {torch.nn.Linear}, dtype=torch.qint8)
+        return q_model
+
+    def encode(model: Any, texts: list[str], tokens: int, sort: bool) -> tuple[np.ndarray, float]:
+        model.max_seq_length = tokens
+        with Timer() as t:
+            if sort:
+                v = model.encode(texts, batch_size=128, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+            else:
+                # One encode call per batch in corpus order: sentence-transformers cannot sort across calls,
+                # so every batch pads to its longest text.
+                v = np.vstack([
+                    model.encode(texts[i : i + 32], batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+                    for i in range(0, len(texts), 32)
+                ])
+        return v.astype(np.float32), len(texts) / t.s
+
+    def knn(v: np.ndarray, k: int = 10) -> np.ndarray:
+        s = v @ v.T
+        np.fill_diagonal(s, -2)
+        return np.argpartition(-s, k, axis=1)[:, :k]
+
+    def topics(v: np.ndarray, seed: int = 42) -> np.ndarray:
+        return TopicClusterer(random_state=seed).fit(v).labels_
+
+    full = [embedding_text(t, a, None, 100_000) for t, a in zip(titles, abstracts, strict=True)]
+    fp32.encode(full[:32], batch_size=32)  # warm-up
+    print(f"\n{len(rows)} conference abstracts (every 11th record); reference: fp32, title + full abstract, 256 tokens")
+    ref, ref_speed = encode(fp32, full, 256, True)
+    ref_nn = knn(ref)
+    ref_topics = topics(ref)
+    n_topics = int(ref_topics.max()) + 1
+    variants: list[tuple[str, str, int, int, bool]] = [
+        # name, model, words of abstract, tokens, length-sorted
+        ("title + full abstract, 256 tokens, batches unsorted", "fp32", 100_000, 256, False),
+        ("title + full abstract, 128 tokens", "fp32", 100_000, 128, True),
+        ("title + 100 words, 128 tokens", "fp32", 100, 128, True),
+        ("title + 60 words, 64 tokens", "fp32", 60, 64, True),
+        ("title + 40 words, 32 tokens (configured)", "fp32", 40, 32, True),
+        ("title only, 32 tokens", "fp32", 0, 32, True),
+        ("int8: title + full abstract, 256 tokens", "int8", 100_000, 256, True),
+        ("int8: title + 40 words, 32 tokens", "int8", 40, 32, True),
+    ]
+    out = [{"name": "reference: title + full abstract, 256 tokens (fp32, length-sorted)", "docs_per_s": ref_speed,
+            "speedup": 1.0, "cosine": 1.0, "knn10_kept": 1.0, "topic_ari": 1.0}]
+    if seed_check:
+        out.append({"name": "reference re-clustered with another seed (agreement ceiling)", "docs_per_s": None,
+                    "speedup": None, "cosine": 1.0, "knn10_kept": 1.0,
+                    "topic_ari": float(adjusted_rand_score(ref_topics, topics(ref, seed=7)))})
+    print(f"{'path':<60} {'docs/s':>7} {'speed-up':>8} {'cosine':>7} {'kNN@10':>7} {'topic ARI':>9}")
+    print(f"{out[0]['name']:<60} {ref_speed:7.1f} {1.0:8.2f} {1.0:7.3f} {1.0:7.2f} {1.0:9.2f}")
+    if seed_check:
+        print(f"{out[1]['name']:<60} {'':7} {'':8} {'':7} {'':7} {out[1]['topic_ari']:9.2f}")
+    for name, kind, words, tokens, sort in variants:
+        texts = [embedding_text(t, a, None, words) for t, a in zip(titles, abstracts, strict=True)]
+        model = fp32 if kind == "fp32" else int8()
+        v, speed = encode(model, texts, tokens, sort)
+        kept = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(knn(v), ref_nn, strict=True)]))
+        cos = float(np.mean(np.sum(v * ref, axis=1)))
+        ari = float(adjusted_rand_score(ref_topics, topics(v)))
+        row = {"name": name, "docs_per_s": speed, "speedup": speed / ref_speed, "cosine": cos, "knn10_kept": kept,
+               "topic_ari": ari, "loadavg": loadavg()}
+        out.append(row)
+        print(f"{name:<60} {speed:7.1f} {speed / ref_speed:8.2f} {cos:7.3f} {kept:7.2f} {ari:9.2f}")
+    fp32.max_seq_length = 256
+    return {"documents": len(rows), "topics_in_reference": n_topics, "paths": out}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1200, help="abstracts for the stage-vs-bare ratio")
+    parser.add_argument("--quality-n", type=int, default=800, help="abstracts for the cheaper-paths table")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--skip-paths", action="store_true")
+    args = parser.parse_args()
+    require_data()
+    header("embedding: the embed stage vs the bare model")
+    result: dict[str, Any] = {"stage_vs_bare": stage_vs_bare(args.n, args.rounds)}
+    if not args.skip_paths:
+        result["paths"] = paths(args.quality_n)
+    result["peak_rss_mb"] = peak_rss_mb()
+    save("embed", result)
+
+
+if __name__ == "__main__":
+    main()
