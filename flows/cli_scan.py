@@ -16,6 +16,7 @@ from flows.cli_common import console, err_console, fail, settings
 def prefect_environment(home: Path) -> None:
     """Offline-safe Prefect settings (see ../shared/STACK.md); set before prefect is imported."""
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)  # Prefect's own SQLite lives here
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
