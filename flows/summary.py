@@ -8,34 +8,20 @@ from flows.settings import Settings
 
 
 def watchlist_rows(settings: Settings, scan_id: str, top: int = 25) -> list[dict[str, Any]]:
-    """The scan's ranked watchlist as plain rows (empty when nothing was scored)."""
+    """The scan's ranked watchlist as plain rows (the same ranking as `futurescan watchlist`)."""
+    from flows.present.watchlist import build_watchlist
     from warehouse.db import connect_reader
 
-    try:
-        from warehouse.views import watchlist
-    except ImportError:
-        watchlist = None
     con, _info = connect_reader(settings.db_path, settings.published_path)
     try:
-        if watchlist is not None:
-            return [dict(r) for r in watchlist(con, scan_id=scan_id, top=top)]
-        rows = con.execute(
-            """
-            SELECT s.tech_id, t.name_en, t.name_zh, s.horizon, round(s.horizon_confidence, 2) AS confidence,
-                   round(s.strategic, 2) AS strategic, round(s.disruptive, 2) AS disruptive, s.evidence_count
-            FROM tech_scores s LEFT JOIN technologies t USING (tech_id)
-            WHERE s.scan_id = ?
-            ORDER BY (s.horizon = 'insufficient evidence'), coalesce(s.strategic, 0) + coalesce(s.disruptive, 0) DESC
-            LIMIT ?
-            """,
-            [scan_id, top],
-        ).fetchall()
-        cols = ["tech_id", "name_en", "name_zh", "horizon", "confidence", "strategic", "disruptive", "evidence"]
-        return [dict(zip(cols, r, strict=True)) for r in rows]
+        items = build_watchlist(con, scan_id, top=top)["items"]
     except Exception:  # noqa: BLE001 - a summary must never fail a finished scan
         return []
     finally:
         con.close()
+    keep = ("rank", "tech_id", "name_zh", "horizon", "horizon_confidence", "strategic", "disruptive",
+            "evidence_count", "change")
+    return [{k: (round(r[k], 2) if isinstance(r.get(k), float) else r.get(k)) for k in keep} for r in items]
 
 
 def scan_markdown(scan_id: str, status: str, results: list[Any], rows: list[dict[str, Any]]) -> str:
