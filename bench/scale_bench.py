@@ -1,0 +1,480 @@
+"""Benchmark: a warehouse of 1,000,000 documents built from the real corpora — ingest rate and profile, views latency, clustering memory, size on disk.
+
+Usage: python bench/scale_bench.py [--docs 1000000] [--base 100000] [--home DIR] [--rescore]
+       (figures only, no assertions; about 20 minutes on 2 cores)
+
+How the million is made: a base of --base real records drawn evenly from every corpus in
+../shared/data (each corpus in proportion to its size), then copies of that base, each copy with
+new record ids (`id#c`), without the shared identifiers that would merge it back (arXiv id, DOI,
+PMID), papers' titles suffixed ` (c)` (else the normalised-title key merges them) and dates moved
+back c % 4 years. Everything goes through the real ingest (warehouse.ingest.ingest_file, worker
+processes validating rows):
+
+1. ingest the base file, then run the real analysis (fake embedder: embedding a million texts on
+   2 cores would take about 10 hours) and the real score stage on it — this gives the warehouse
+   real links, topics and scores;
+2. ingest the copies (a warehouse growing from --base to --docs);
+3. copy each base document's technology links to its copies (the alias linker would find the
+   same words in the same text), so evidence grows with the warehouse;
+4. time the watchlist and assessment views (warehouse.views through flows.present, as the CLI
+   calls them) and the CLI end to end;
+5. write synthetic-but-realistic 384-d vectors for every document (real MiniLM vectors of 10,000
+   abstracts plus noise, cosine ≈ 0.9 to their source) and run the clustering stage on all of
+   them in a fresh process, as scoring.analysis does (load from DuckDB → PCA → k-means → tidy →
+   centroids): wall time and peak memory;
+6. report the warehouse's size on disk before and after the vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import gzip
+import io
+import json
+import math
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    ALL_CORPORA,
+    CACHE,
+    DATA,
+    PY,
+    ROOT,
+    Timer,
+    header,
+    loadavg,
+    peak_rss_mb,
+    require_data,
+    save,
+)
+
+MODEL = "all-MiniLM-L6-v2"
+
+
+# ───────────────────────────── the landing files ─────────────────────────────
+
+
+def _shift_published(value: Any, years: int) -> Any:
+    if not years or value in (None, ""):
+        return value
+    if isinstance(value, int):
+        return value - years
+    s = str(value)
+    if len(s) >= 4 and s[:4].isdigit():
+        out = f"{int(s[:4]) - years:04d}{s[4:]}"
+        return out.replace("-02-29", "-02-28", 1) if out[4:10] == "-02-29" else out
+    return value
+
+
+def _copy(rec: dict[str, Any], c: int, i: int) -> dict[str, Any]:
+    rec = dict(rec)
+    rid = rec.get("source_record_id")
+    rec["source_record_id"] = f"{rid}#{c}" if rid else f"copy{c}-{i}"
+    for k in ("arxiv_id", "doi", "pmid"):
+        rec.pop(k, None)
+    if rec.get("kind") == "paper" and rec.get("title"):
+        rec["title"] = f"{rec['title']} ({c})"
+    rec["published"] = _shift_published(rec.get("published"), c % 4)
+    return rec
+
+
+def base_records(n: int) -> list[dict[str, Any]]:
+    """n real records as landing dicts, every corpus sampled in proportion to its size (evenly spaced)."""
+    from warehouse.corpora import ADAPTERS, format_for
+
+    sizes = {}
+    for rel in ALL_CORPORA:
+        with gzip.open(DATA / rel, "rb") as fh:
+            sizes[rel] = sum(1 for _ in fh)
+    total = sum(sizes.values())
+    out: list[dict[str, Any]] = []
+    for rel in ALL_CORPORA:
+        want = max(1, round(n * sizes[rel] / total))
+        stride = sizes[rel] / want
+        adapter = ADAPTERS[format_for(DATA / rel)]
+        picks = {int(k * stride) for k in range(want)}
+        with gzip.open(DATA / rel, "rt", encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                if i in picks and line.strip():
+                    out.append(adapter(json.loads(line)))
+    return out[:n] if len(out) > n else out
+
+
+def build_landing(folder: Path, docs: int, base_n: int) -> tuple[Path, Path, int, int]:
+    """(base file, copies file, base rows, copy rows); cached by size under $FUTURESCAN_BENCH_CACHE."""
+    base_path = folder / f"scale-base-{base_n}.jsonl"
+    copies_path = folder / f"scale-copies-{docs}-{base_n}.jsonl"
+    meta = folder / f"scale-{docs}-{base_n}.json"
+    if base_path.exists() and copies_path.exists() and meta.exists():
+        m = json.loads(meta.read_text())
+        return base_path, copies_path, m["base"], m["copies"]
+    folder.mkdir(parents=True, exist_ok=True)
+    base = base_records(base_n)
+    with open(base_path, "w", encoding="utf-8") as fh:
+        for rec in base:
+            fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+    n_copies = 0
+    with open(copies_path, "w", encoding="utf-8") as fh:
+        for c in range(1, math.ceil(docs / len(base))):
+            for i, rec in enumerate(base):
+                if len(base) + n_copies >= docs:
+                    break
+                fh.write(json.dumps(_copy(rec, c, i), ensure_ascii=False, default=str) + "\n")
+                n_copies += 1
+    meta.write_text(json.dumps({"base": len(base), "copies": n_copies}))
+    return base_path, copies_path, len(base), n_copies
+
+
+# ───────────────────────────── ingest, with where the time goes ─────────────────────────────
+
+
+def timed_ingest(con: Any, path: Path) -> dict[str, Any]:
+    """ingest_file with the writer's own time measured (the rest is waiting for the validating workers)."""
+    import warehouse.ingest as ingest
+
+    spent = {"write_s": 0.0}
+    original = ingest._write_chunk
+
+    def write_chunk(*a: Any, **k: Any) -> None:
+        t0 = time.perf_counter()
+        try:
+            original(*a, **k)
+        finally:
+            spent["write_s"] += time.perf_counter() - t0
+
+    ingest._write_chunk = write_chunk
+    try:
+        load = loadavg()
+        with Timer() as t:
+            rep = ingest.ingest_file(con, path, fmt="landing")
+    finally:
+        ingest._write_chunk = original
+    workers = min(os.cpu_count() or 1, 4)
+    return {"rows": rep.rows_loaded, "rejected": rep.rows_rejected, "new": rep.docs_new,
+            "merged": rep.docs_updated + rep.docs_unchanged, "seconds": t.s, "docs_per_s": rep.rows_loaded / t.s,
+            "writer_s": spent["write_s"], "workers": workers, "loadavg": load}
+
+
+def profile_validation(path: Path, rows: int = 20_000) -> dict[str, Any]:
+    """Where one worker's time goes: cProfile of validating `rows` landing lines in this process."""
+    import warehouse.ingest as ingest
+
+    lines = []
+    with open(path, "rb") as fh:
+        for i, raw in enumerate(fh):
+            if i >= rows:
+                break
+            lines.append(raw)
+    now = dt.datetime.now()
+    with Timer() as t:
+        ingest._parse_block((lines, 1, "landing", now))
+    prof = cProfile.Profile()
+    prof.enable()
+    ingest._parse_block((lines, 1, "landing", now))
+    prof.disable()
+    stats = pstats.Stats(prof)
+    total = sum(v[2] for v in stats.stats.values())  # total internal time
+    top = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:14]
+    out = []
+    for (file, line, fn), (_cc, _nc, tt, ct, _callers) in top:
+        where = f"{Path(file).name}:{line}({fn})" if file != "~" else fn
+        out.append({"function": where, "self_share": tt / total, "cumulative_s": ct})
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(14)
+    return {"rows": len(lines), "one_core_rows_per_s": len(lines) / t.s, "top_self_time": out}
+
+
+def duckdb_native_parse(path: Path) -> dict[str, Any]:
+    """The same landing file read and checked set-based by DuckDB (no Python per row): what a bulk path could reach."""
+    import duckdb
+
+    con = duckdb.connect()
+    cols = ("{'source': 'VARCHAR', 'source_record_id': 'VARCHAR', 'kind': 'VARCHAR', 'title': 'VARCHAR', "
+            "'abstract': 'VARCHAR', 'text': 'VARCHAR', 'url': 'VARCHAR', 'published': 'VARCHAR', "
+            "'language': 'VARCHAR', 'authors': 'VARCHAR[]', 'countries': 'VARCHAR[]', 'categories': 'VARCHAR[]', "
+            "'doi': 'VARCHAR', 'arxiv_id': 'VARCHAR', 'pmid': 'VARCHAR'}")
+    with Timer() as t:
+        n, bad = con.execute(f"""
+            CREATE TEMP TABLE staged AS
+            SELECT *,
+                   sha256(concat_ws(chr(10), title, coalesce(abstract, ''), coalesce(text, ''))) AS content_hash,
+                   lower(regexp_replace(title, '[^[:alnum:]]+', ' ', 'g')) AS title_key,
+                   (title IS NULL OR trim(title) = ''
+                    OR kind NOT IN ('paper', 'news', 'policy', 'patent', 'trial', 'company')
+                    OR (published IS NOT NULL AND try_cast(left(published, 4) AS INTEGER) IS NULL)) AS reject
+            FROM read_json('{path}', format = 'newline_delimited', columns = {cols}, ignore_errors = true);
+            SELECT count(*), count(*) FILTER (WHERE reject) FROM staged
+        """).fetchone()
+    con.close()
+    return {"rows": n, "rejects": bad, "seconds": t.s, "rows_per_s": n / t.s}
+
+
+# ───────────────────────────── links, vectors, clustering ─────────────────────────────
+
+
+def replicate_links(con: Any) -> int:
+    """Give every copy the technology links of the base document it copies (same text, same words)."""
+    before = con.execute("SELECT count(*) FROM document_technologies").fetchone()[0]
+    con.execute(r"""
+        INSERT INTO document_technologies
+        SELECT c.doc_id, l.tech_id, l.method, l.confidence, l.matched, l.linked_at
+        FROM documents c
+        JOIN documents b ON b.primary_source = c.primary_source
+                        AND b.primary_record = regexp_replace(c.primary_record, '#\d+$', '')
+        JOIN document_technologies l ON l.doc_id = b.doc_id
+        WHERE regexp_matches(c.primary_record, '#\d+$')
+        ON CONFLICT DO NOTHING
+    """)
+    return con.execute("SELECT count(*) FROM document_technologies").fetchone()[0] - before
+
+
+def write_vectors(con: Any, seeds_path: Path, chunk: int = 100_000) -> dict[str, Any]:
+    """Synthetic-but-realistic vectors for every document: a real abstract's vector plus noise, unit length."""
+    import numpy as np
+
+    from warehouse import topics_store as store
+
+    seeds = np.load(seeds_path)
+    rng = np.random.default_rng(0)
+    ids = con.execute("SELECT doc_id, content_hash FROM documents ORDER BY doc_id").fetchall()
+    con.execute("DELETE FROM embeddings")
+    sigma = 0.5 / math.sqrt(seeds.shape[1])  # noise of norm ~0.5 → cosine ≈ 0.9 to the seed
+    with Timer() as t:
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            v = seeds[rng.integers(0, len(seeds), len(part))] + rng.normal(0, sigma, (len(part), seeds.shape[1]))
+            v = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+            store.write_embeddings(con, model=MODEL, recipe="bench-synthetic", doc_ids=[d for d, _ in part],
+                                   content_hashes=[h for _, h in part], text_hashes=[h[:40] for _, h in part],
+                                   vectors=v)
+    return {"vectors": len(ids), "seconds": t.s}
+
+
+def child_cluster(db: str, out: str) -> None:
+    """The clustering stage on every stored vector, as scoring.analysis runs it (fresh process)."""
+    import duckdb
+    import numpy as np
+
+    from scoring.analysis import _clusterer
+    from scoring.topics_config import load_topics_config
+    from warehouse import topics_store as store
+
+    t0 = time.perf_counter()
+    con = duckdb.connect(db, read_only=True)
+    ids = [r[0] for r in con.execute("SELECT doc_id FROM embeddings WHERE model = ? ORDER BY doc_id", [MODEL]).fetchall()]
+    ids, X = store.load_embeddings(con, ids, model=MODEL)
+    con.close()
+    t_load = time.perf_counter() - t0
+    rss_loaded = peak_rss_mb()
+    config = load_topics_config()
+    c = _clusterer(config.cluster)
+    t1 = time.perf_counter()
+    c.fit(X)
+    t_fit = time.perf_counter() - t1
+    labels = c.labels_
+    centroids = {}
+    for t in range(c.n_topics_):  # as _cluster_space does, for lineage and snapshots
+        m = X[labels == t].mean(axis=0)
+        centroids[t] = m / (np.linalg.norm(m) or 1.0)
+    Path(out).write_text(json.dumps({
+        "documents": len(ids), "load_s": t_load, "fit_s": t_fit, "total_s": time.perf_counter() - t0,
+        "topics": int(c.n_topics_), "unassigned": float(np.mean(labels < 0)),
+        "peak_rss_mb": peak_rss_mb(), "rss_after_load_mb": rss_loaded,
+    }))
+
+
+def run_cluster_child(db: Path) -> dict[str, Any]:
+    out = Path(tempfile.mkdtemp(prefix="fs-scale-cluster-")) / "cluster.json"
+    code = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'bench')!r}]; import scale_bench as b; "
+            f"b.child_cluster({str(db)!r}, {str(out)!r})")
+    load = loadavg()
+    with Timer() as t:
+        proc = subprocess.run([PY, "-c", code], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode:
+        raise RuntimeError(f"clustering child failed:\n{proc.stderr[-3000:]}")
+    return {"wall_s": t.s, "loadavg": load, **json.loads(out.read_text())}
+
+
+# ───────────────────────────── views ─────────────────────────────
+
+
+def views_latency(home: Path, repeats: int = 5) -> dict[str, Any]:
+    """Watchlist and assessment as the CLI builds them, on a read-only connection; first call and warm calls."""
+    from flows.present import assessment as asm
+    from flows.present import watchlist as wl
+    from warehouse.db import connect_reader
+
+    with Timer() as t_open:
+        con, _info = connect_reader(home / "warehouse.duckdb", home / "published" / "warehouse.duckdb")
+    wl_times = []
+    for _ in range(repeats):
+        with Timer() as t:
+            data = wl.build_watchlist(con)
+        wl_times.append(t.s * 1000)
+    scan_id = data["scan"]["scan_id"]
+    techs = [r[0] for r in con.execute("SELECT tech_id FROM tech_scores WHERE scan_id = ? ORDER BY tech_id",
+                                       [scan_id]).fetchall()]
+    first, warm, resolve = [], [], []
+    for tech in techs:
+        with Timer() as t:
+            tid = asm.resolve_technology(con, tech)
+        resolve.append(t.s * 1000)
+        with Timer() as t:
+            asm.build_assessment(con, tid, "latest")
+        first.append(t.s * 1000)
+        with Timer() as t:
+            asm.build_assessment(con, tid, "latest")
+        warm.append(t.s * 1000)
+    con.close()
+    worst = techs[max(range(len(first)), key=first.__getitem__)] if first else None
+    return {
+        "open_ms": t_open.s * 1000, "watchlist_first_ms": wl_times[0], "watchlist_warm_ms": statistics.median(wl_times[1:]),
+        "watchlist_items": len(data["items"]) + len(data["insufficient"]),
+        "assess_technologies": len(techs), "assess_first_median_ms": statistics.median(first),
+        "assess_first_max_ms": max(first), "assess_warm_median_ms": statistics.median(warm),
+        "assess_slowest": worst, "resolve_median_ms": statistics.median(resolve), "loadavg": loadavg(),
+    }
+
+
+def cli_latency(home: Path, tech: str | None) -> dict[str, Any]:
+    """`futurescan watchlist` and `futurescan assess` end to end (process start, imports, query, printing)."""
+    exe = Path(PY).with_name("futurescan")
+    env = {**os.environ, "FUTURESCAN_HOME": str(home)}
+    out = {}
+    for name, args in (("watchlist", ["watchlist", "--format", "json"]), ("assess", ["assess", tech or "", "--format", "json"])):
+        with Timer() as t:
+            proc = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True)
+        out[f"cli_{name}_s"] = t.s
+        out[f"cli_{name}_ok"] = proc.returncode == 0
+    return out
+
+
+def dir_size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=1_000_000)
+    parser.add_argument("--base", type=int, default=100_000)
+    parser.add_argument("--home", type=Path, help="FUTURESCAN_HOME to build in (default: a new temporary folder)")
+    parser.add_argument("--rescore", action="store_true", help="also run the score stage on the full warehouse")
+    parser.add_argument("--skip-cluster", action="store_true")
+    args = parser.parse_args()
+    require_data()
+    header(f"scale: {args.docs:,} documents")
+    from scoring.analysis import run_analysis
+    from scoring.screening import score_scan
+    from warehouse.db import connect_writer
+    from warehouse.migrate import migrate
+
+    result: dict[str, Any] = {"docs_target": args.docs, "base": args.base}
+    with Timer() as t:
+        base_path, copies_path, n_base, n_copies = build_landing(CACHE, args.docs, args.base)
+    print(f"landing files: {n_base:,} base + {n_copies:,} copies ({t.s:.0f} s, cached in {CACHE})")
+    home = args.home or Path(tempfile.mkdtemp(prefix="fs-scale-home-"))
+    db = home / "warehouse.duckdb"
+    if db.exists():
+        sys.exit(f"{db} exists: give an empty --home")
+    con = connect_writer(db)
+    migrate(con)
+
+    print("\n1. ingest the base, analyse (fake embedder) and score it")
+    result["ingest_base"] = timed_ingest(con, base_path)
+    print(f"   ingest {n_base:,} rows: {result['ingest_base']['seconds']:.1f} s = "
+          f"{result['ingest_base']['docs_per_s']:,.0f} docs/s (writer busy {result['ingest_base']['writer_s']:.1f} s)")
+    with Timer() as t:
+        summary = run_analysis(con, scan_id="scale-W01", fake_embedder=True)
+    result["analysis_base"] = {"seconds": t.s, "stages": summary.seconds, "topics": summary.topics,
+                               "links": summary.links}
+    print(f"   analysis: {t.s:.0f} s {summary.seconds}")
+    with Timer() as t:
+        score_scan(con, scan_id="scale-W01")
+    result["score_base_s"] = t.s
+    print(f"   score: {t.s:.0f} s")
+
+    print(f"\n2. ingest the copies: the warehouse grows to {n_base + n_copies:,} documents")
+    result["ingest_copies"] = timed_ingest(con, copies_path)
+    ic = result["ingest_copies"]
+    print(f"   ingest {ic['rows']:,} rows: {ic['seconds']:.1f} s = {ic['docs_per_s']:,.0f} docs/s "
+          f"(writer busy {ic['writer_s']:.1f} s, {ic['workers']} validating workers; load {ic['loadavg']})")
+    rows_all = result["ingest_base"]["rows"] + ic["rows"]
+    secs_all = result["ingest_base"]["seconds"] + ic["seconds"]
+    result["ingest_docs_per_s"] = rows_all / secs_all
+    result["documents"] = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    print(f"   overall: {rows_all:,} rows in {secs_all:.0f} s = {result['ingest_docs_per_s']:,.0f} docs/s; "
+          f"{result['documents']:,} documents")
+
+    print("\n   where the ingest time goes:")
+    prof = profile_validation(copies_path)
+    result["validation_profile"] = prof
+    print(f"   one core validates {prof['one_core_rows_per_s']:,.0f} rows/s; self time by function:")
+    for row in prof["top_self_time"][:10]:
+        print(f"     {row['self_share']:6.1%}  {row['function']}")
+    native = duckdb_native_parse(copies_path)
+    result["duckdb_native_parse"] = native
+    print(f"   DuckDB read_json + set-based checks and hashes over the same file: {native['rows']:,} rows in "
+          f"{native['seconds']:.1f} s = {native['rows_per_s']:,.0f} rows/s")
+
+    print("\n3. copy links to the copies")
+    with Timer() as t:
+        added = replicate_links(con)
+    n_links = con.execute("SELECT count(*) FROM document_technologies").fetchone()[0]
+    result["links"] = {"added": added, "total": n_links, "seconds": t.s}
+    print(f"   {added:,} links added in {t.s:.1f} s ({n_links:,} in all)")
+    if args.rescore:
+        with Timer() as t:
+            score_scan(con, scan_id="scale-W02")
+        result["score_full_s"] = t.s
+        print(f"   score stage on the full warehouse: {t.s:.0f} s")
+    con.execute("CHECKPOINT")
+    result["size_mb_without_vectors"] = dir_size_mb(db)
+    con.close()
+
+    print("\n4. views on the full warehouse")
+    v = views_latency(home)
+    v.update(cli_latency(home, v.get("assess_slowest")))
+    result["views"] = v
+    print(f"   open {v['open_ms']:.0f} ms; watchlist {v['watchlist_first_ms']:.0f} ms first, "
+          f"{v['watchlist_warm_ms']:.0f} ms warm; assess ({v['assess_technologies']} technologies) median "
+          f"{v['assess_first_median_ms']:.0f} ms, slowest {v['assess_first_max_ms']:.0f} ms ({v['assess_slowest']}), "
+          f"warm {v['assess_warm_median_ms']:.0f} ms")
+    print(f"   CLI end to end: watchlist {v['cli_watchlist_s']:.1f} s, assess {v['cli_assess_s']:.1f} s")
+
+    if not args.skip_cluster:
+        print("\n5. vectors for every document, then the clustering stage in a fresh process")
+        from cluster_bench import embeddings
+
+        seeds, _ = embeddings(10_000)
+        con = connect_writer(db)
+        result["vectors"] = write_vectors(con, seeds)
+        con.execute("CHECKPOINT")
+        con.close()
+        result["size_mb_with_vectors"] = dir_size_mb(db)
+        print(f"   {result['vectors']['vectors']:,} vectors written in {result['vectors']['seconds']:.0f} s")
+        result["cluster"] = run_cluster_child(db)
+        c = result["cluster"]
+        print(f"   clustering {c['documents']:,} x 384: {c['wall_s']:.0f} s in a fresh process (load {c['load_s']:.0f} s, "
+              f"fit {c['fit_s']:.0f} s), {c['topics']} topics, unassigned {c['unassigned']:.1%}, peak memory "
+              f"{c['peak_rss_mb']:,.0f} MB")
+    print(f"\n6. size on disk: {result['size_mb_without_vectors']:,.0f} MB without vectors"
+          + (f", {result['size_mb_with_vectors']:,.0f} MB with 384-d vectors" if "size_mb_with_vectors" in result else ""))
+    result["home"] = str(home)
+    result["peak_rss_mb"] = peak_rss_mb()
+    save("scale", result)
+
+
+if __name__ == "__main__":
+    main()
