@@ -1,6 +1,9 @@
 """Benchmark: bulk ingest of a large landing file built from ../shared/data; prints docs/s and peak memory.
 
 Usage: python bench/ingest_bench.py [--copies N]   (not a test: figures only, no assertions)
+
+bench/scale_bench.py builds the million-document warehouse from every corpus (and profiles the ingest);
+this script is the quick check on the conference corpus alone.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -45,6 +49,7 @@ def build_landing(out: Path, copies: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="validating processes (default: ingest_file's)")
     args = parser.parse_args()
     if not CORPUS.exists():
         sys.exit(f"corpus not found: {CORPUS}")
@@ -54,14 +59,16 @@ def main() -> None:
         con = connect_writer(Path(tmp) / "bench.duckdb")
         migrate(con)
         start = time.perf_counter()
-        rep = ingest_file(con, landing, fmt="landing")
+        rep = ingest_file(con, landing, fmt="landing", workers=args.workers)
         secs = time.perf_counter() - start
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size_mb = (Path(tmp) / "bench.duckdb").stat().st_size / 1e6
         print(f"landing rows: {n:,}  loaded: {rep.rows_loaded:,}  rejected: {rep.rows_rejected:,}")
         print(f"documents new: {rep.docs_new:,}  merged into existing: {rep.docs_unchanged + rep.docs_updated:,}")
         print(f"ingest time: {secs:.1f} s  ->  {rep.rows_loaded / secs:,.0f} documents/second")
-        print(f"peak memory (RSS): {peak_mb:,.0f} MB   warehouse size: {size_mb:,.0f} MB")
+        print(f"peak memory (RSS, this process; the validating workers are separate): {peak_mb:,.0f} MB   "
+              f"warehouse size: {size_mb:,.0f} MB")
+        print("load average: {:.2f} {:.2f} {:.2f} (2 cores: above 2, other work competed)".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
