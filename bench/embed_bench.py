@@ -123,8 +123,12 @@ def paths(n: int, seed_check: bool = True) -> dict[str, Any]:
         nonlocal q_model
         if q_model is None:
             import copy
+            import warnings
 
-            q_model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32), {torch.nn.Linear}, dtype=torch.qint8)
+            with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao
+                warnings.simplefilter("ignore")
+                q_model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32), {torch.nn.Linear},
+                                                                 dtype=torch.qint8)
         return q_model
 
     def encode(model: Any, texts: list[str], tokens: int, sort: bool) -> tuple[np.ndarray, float]:
@@ -198,7 +202,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1200, help="abstracts for the stage-vs-bare ratio")
     parser.add_argument("--quality-n", type=int, default=800, help="abstracts for the cheaper-paths table")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4, help="rounds (even: each method goes first equally often)")
     parser.add_argument("--skip-paths", action="store_true")
     args = parser.parse_args()
     require_data()

@@ -227,6 +227,9 @@ def render() -> str:
     if cluster:
         w("## 3. Clustering and representation vs BERTopic")
         w("")
+        w("BERTopic is the optional `bench` extra (`pip install -e '.[bench]'`, bertopic 0.17.4 with umap-learn,")
+        w("hdbscan and numba; torch stays at the pinned 2.13.0). Without it the script measures futurescan alone.")
+        w("")
         w(f"`python bench/cluster_bench.py` — {when(cluster)}. {cluster['documents']:,} real conference abstracts, embedded")
         w("once (configured recipe) and given to both methods as the same precomputed vectors. Each method runs in")
         w("a fresh process (imports included, as a weekly job starts); peak memory is the child's own high-water")
