@@ -220,6 +220,46 @@ def duckdb_native_parse(path: Path) -> dict[str, Any]:
     return {"rows": n, "rejects": bad, "seconds": t.s, "rows_per_s": n / t.s}
 
 
+def writer_statements(con: Any, base_path: Path, copy_no: int, rows: int = 20_000) -> dict[str, float]:
+    """Milliseconds of each statement the ingest writer runs for one chunk of new rows (rolled back afterwards)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    import warehouse.ingest as ingest
+
+    lines = []
+    with open(base_path, encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i >= rows:
+                break
+            lines.append((json.dumps(_copy(json.loads(line), copy_no, i), ensure_ascii=False) + "\n").encode())
+    now = dt.datetime.now()
+    table, _rejects, _n = ingest._parse_block((lines, 1, "landing", now))
+    out: dict[str, float] = {}
+
+    def timed(label: str, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
+        t0 = time.perf_counter()
+        got = con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()
+        out[label] = (time.perf_counter() - t0) * 1000
+        return got
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("_fs_rows", table)
+        colliding = [r[0] for r in timed("colliding-keys check", ingest._COLLIDING_LINES)]
+        con.unregister("_fs_rows")
+        mask = pc.is_in(table["line"], value_set=pa.array(colliding, pa.int64()))
+        con.register("_fs_simple", table.filter(pc.invert(mask)))
+        timed("insert documents", ingest._INSERT_SIMPLE, {"now": now})
+        timed("insert document_keys", "INSERT INTO document_keys SELECT unnest(keys), doc_id FROM _fs_simple")
+        timed("insert document_sources", "INSERT INTO document_sources SELECT doc_id, source, record_id, url, "
+              "content_hash, seen, seen FROM _fs_simple")
+        con.unregister("_fs_simple")
+    finally:
+        con.execute("ROLLBACK")
+    return out
+
+
 # ───────────────────────────── links, vectors, clustering ─────────────────────────────
 
 
@@ -294,6 +334,41 @@ def child_cluster(db: str, out: str) -> None:
     }))
 
 
+def child_load(db: str, mode: str, out: str) -> None:
+    """Peak memory of loading every vector: the stage's load_embeddings, or streamed into a preallocated matrix."""
+    import duckdb
+    import numpy as np
+
+    from warehouse import topics_store as store
+
+    t0 = time.perf_counter()
+    con = duckdb.connect(db, read_only=True)
+    ids = [r[0] for r in con.execute("SELECT doc_id FROM embeddings WHERE model = ? ORDER BY doc_id", [MODEL]).fetchall()]
+    if mode == "load_embeddings":
+        ids, X = store.load_embeddings(con, ids, model=MODEL)
+    else:  # no JOIN or ORDER BY over the vectors: stream batches and place rows by position
+        pos = {d: i for i, d in enumerate(ids)}
+        X = np.empty((len(ids), 384), np.float32)
+        reader = con.sql("SELECT doc_id, vector FROM embeddings WHERE model = $m", params={"m": MODEL}).to_arrow_reader(65536)
+        for batch in reader:
+            k = batch.num_rows
+            rows = np.fromiter((pos[d] for d in batch.column(0).to_pylist()), np.int64, k)
+            X[rows] = batch.column(1).flatten().to_numpy(zero_copy_only=False).reshape(k, -1)
+    con.close()
+    Path(out).write_text(json.dumps({"mode": mode, "rows": len(ids), "seconds": time.perf_counter() - t0,
+                                     "peak_rss_mb": peak_rss_mb(), "matrix_mb": X.nbytes / 2**20}))
+
+
+def run_load_child(db: Path, mode: str) -> dict[str, Any]:
+    out = Path(tempfile.mkdtemp(prefix="fs-scale-load-")) / "load.json"
+    code = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'bench')!r}]; import scale_bench as b; "
+            f"b.child_load({str(db)!r}, {mode!r}, {str(out)!r})")
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode:
+        raise RuntimeError(f"load child failed:\n{proc.stderr[-3000:]}")
+    return json.loads(out.read_text())
+
+
 def run_cluster_child(db: Path) -> dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix="fs-scale-cluster-")) / "cluster.json"
     code = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'bench')!r}]; import scale_bench as b; "
@@ -346,6 +421,44 @@ def views_latency(home: Path, repeats: int = 5) -> dict[str, Any]:
         "assess_first_max_ms": max(first), "assess_warm_median_ms": statistics.median(warm),
         "assess_slowest": worst, "resolve_median_ms": statistics.median(resolve), "loadavg": loadavg(),
     }
+
+
+def assess_breakdown(home: Path, tech: str) -> dict[str, float]:
+    """Milliseconds per warehouse.views call inside one assessment (fresh connection): which query costs what."""
+    import functools
+
+    from flows.present import assessment as asm
+    from warehouse import views
+    from warehouse.db import connect_reader
+
+    spent: dict[str, float] = {}
+    originals = {}
+    for name in dir(views):
+        fn = getattr(views, name)
+        if callable(fn) and getattr(fn, "__module__", "") == "warehouse.views" and not name.startswith("_") and name != "sql":
+            originals[name] = fn
+
+            def wrap(f: Any, n: str) -> Any:
+                @functools.wraps(f)
+                def inner(*a: Any, **k: Any) -> Any:
+                    t0 = time.perf_counter()
+                    try:
+                        return f(*a, **k)
+                    finally:
+                        spent[n] = spent.get(n, 0.0) + (time.perf_counter() - t0) * 1000
+                return inner
+
+            setattr(views, name, wrap(fn, name))
+    try:
+        con, _ = connect_reader(home / "warehouse.duckdb", home / "published" / "warehouse.duckdb")
+        t0 = time.perf_counter()
+        asm.build_assessment(con, tech, "latest")
+        spent["(total)"] = (time.perf_counter() - t0) * 1000
+        con.close()
+    finally:
+        for name, fn in originals.items():
+            setattr(views, name, fn)
+    return dict(sorted(spent.items(), key=lambda kv: -kv[1]))
 
 
 def cli_latency(home: Path, tech: str | None) -> dict[str, Any]:
@@ -404,6 +517,9 @@ def main() -> None:
         score_scan(con, scan_id="scale-W01")
     result["score_base_s"] = t.s
     print(f"   score: {t.s:.0f} s")
+    result["writer_statements_base"] = writer_statements(con, base_path, 98)
+    print("   writer statements for one 20,000-row chunk at this size: "
+          + ", ".join(f"{k} {v:.0f} ms" for k, v in result["writer_statements_base"].items()))
 
     print(f"\n2. ingest the copies: the warehouse grows to {n_base + n_copies:,} documents")
     result["ingest_copies"] = timed_ingest(con, copies_path)
@@ -417,6 +533,9 @@ def main() -> None:
     print(f"   overall: {rows_all:,} rows in {secs_all:.0f} s = {result['ingest_docs_per_s']:,.0f} docs/s; "
           f"{result['documents']:,} documents")
 
+    result["writer_statements_full"] = writer_statements(con, base_path, 99)
+    print(f"   writer statements for one 20,000-row chunk at {result['documents']:,} documents: "
+          + ", ".join(f"{k} {v:.0f} ms" for k, v in result["writer_statements_full"].items()))
     print("\n   where the ingest time goes:")
     prof = profile_validation(copies_path)
     result["validation_profile"] = prof
@@ -446,12 +565,15 @@ def main() -> None:
     print("\n4. views on the full warehouse")
     v = views_latency(home)
     v.update(cli_latency(home, v.get("assess_slowest")))
+    v["assess_breakdown_ms"] = assess_breakdown(home, v["assess_slowest"]) if v.get("assess_slowest") else {}
     result["views"] = v
     print(f"   open {v['open_ms']:.0f} ms; watchlist {v['watchlist_first_ms']:.0f} ms first, "
           f"{v['watchlist_warm_ms']:.0f} ms warm; assess ({v['assess_technologies']} technologies) median "
           f"{v['assess_first_median_ms']:.0f} ms, slowest {v['assess_first_max_ms']:.0f} ms ({v['assess_slowest']}), "
           f"warm {v['assess_warm_median_ms']:.0f} ms")
     print(f"   CLI end to end: watchlist {v['cli_watchlist_s']:.1f} s, assess {v['cli_assess_s']:.1f} s")
+    print(f"   one assessment of {v.get('assess_slowest')} by query (ms): "
+          + ", ".join(f"{k} {x:.0f}" for k, x in list(v["assess_breakdown_ms"].items())[:8]))
 
     if not args.skip_cluster:
         print("\n5. vectors for every document, then the clustering stage in a fresh process")
@@ -464,6 +586,10 @@ def main() -> None:
         con.close()
         result["size_mb_with_vectors"] = dir_size_mb(db)
         print(f"   {result['vectors']['vectors']:,} vectors written in {result['vectors']['seconds']:.0f} s")
+        result["load"] = {m: run_load_child(db, m) for m in ("load_embeddings", "streamed")}
+        for m, r in result["load"].items():
+            print(f"   loading all vectors ({m}): {r['seconds']:.0f} s, peak {r['peak_rss_mb']:,.0f} MB "
+                  f"(the matrix itself {r['matrix_mb']:,.0f} MB)")
         result["cluster"] = run_cluster_child(db)
         c = result["cluster"]
         print(f"   clustering {c['documents']:,} x 384: {c['wall_s']:.0f} s in a fresh process (load {c['load_s']:.0f} s, "
