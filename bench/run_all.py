@@ -158,9 +158,11 @@ def render() -> str:
         for i, r in enumerate(s["rounds"], 1):
             w(f"| {i} | {r['first']} | {r['bare']:.1f} | {r['stage']:.1f} | {r['ratio']:.3f} | {r['loadavg']} |")
         w("")
-        w(f"Median: **embed stage / bare model ratio: {s['ratio']:.2f}**. The stage adds no measurable cost to the")
-        w("model: its own work (one DuckDB read, sha1 per text, one Arrow write per 8,192 documents) is a few")
-        w("milliseconds per thousand documents, below the round-to-round noise of this shared machine.")
+        spread = max(r["ratio"] for r in s["rounds"]) - min(r["ratio"] for r in s["rounds"])
+        w(f"Median: **embed stage / bare model ratio: {s['ratio']:.2f}** (rounds spread over {spread:.2f}, which is the")
+        w("noise of this shared machine). The stage's own work — one DuckDB read, a sha1 per text, one Arrow write")
+        w("per 8,192 documents — is small next to the model; it also sorts the whole chunk by length before")
+        w("batching, which is why it can match or beat a single `encode` call.")
         w("")
         if "paths" in embed:
             p = embed["paths"]
@@ -178,14 +180,28 @@ def render() -> str:
                 dps = "" if r["docs_per_s"] is None else f"{r['docs_per_s']:.1f}"
                 w(f"| {r['name']} | {dps} | {sp} | {r['cosine']:.3f} | {r['knn10_kept']:.2f} | {r['topic_ari']:.2f} |")
             w("")
-            w("Reading it: the only large speed-ups come from embedding less text (tokens cost quadratically in")
-            w("attention and linearly elsewhere). Length-sorted batches matter little here because abstracts are of")
-            w("similar length; they matter for the mixed corpus (titles of news next to abstracts), which is why the")
-            w("stage sorts across the whole chunk rather than per encode call. int8 dynamic quantisation")
-            w("(`torch.ao.quantization.quantize_dynamic`, Linear layers) loses about as much quality as halving the")
-            w("tokens and, on this CPU under load, gains little or nothing: it is not worth adopting. The configured")
-            w("recipe (title + 40 words, 32 tokens) is the cheap end of the table; it is what makes a backfill of")
-            w("../shared/data fit in about half an hour on 2 cores, at the quality shown.")
+            rows = {r["name"]: r for r in p["paths"]}
+            q = next((r for n, r in rows.items() if n.startswith("int8: title + full")), None)
+            half = next((r for n, r in rows.items() if n.startswith("title + full abstract, 128")), None)
+            unsorted = next((r for n, r in rows.items() if "unsorted" in n), None)
+            conf = next((r for n, r in rows.items() if "(configured)" in n), None)
+            w("Reading it: the large speed-ups come only from embedding less text (attention grows with the square")
+            w("of the tokens, the rest linearly).")
+            if unsorted:
+                w(f"Batches in corpus order instead of length-sorted run at {unsorted['speedup']:.2f}× the sorted speed here")
+                w("(abstracts are of similar length; on the mixed corpus, news titles beside abstracts, sorting matters")
+                w("more, which is why the stage sorts a whole chunk, not one encode call).")
+            if q and half:
+                verdict = ("a real gain" if q["speedup"] >= 1.2 else "no worthwhile gain")
+                w(f"int8 dynamic quantisation (`torch.ao.quantization.quantize_dynamic`, Linear layers) ran at "
+                  f"{q['speedup']:.2f}× with cosine {q['cosine']:.3f} and {q['knn10_kept']:.2f} of the neighbours kept —")
+                w(f"{verdict} on this CPU for that loss; halving the tokens instead gave {half['speedup']:.2f}× at cosine "
+                  f"{half['cosine']:.3f}. Quantisation is not adopted.")
+            if conf:
+                w(f"The configured recipe (title + 40 words, 32 tokens) runs at {conf['speedup']:.1f}× the full text and keeps")
+                w(f"{conf['knn10_kept']:.0%} of the nearest neighbours (topic agreement {conf['topic_ari']:.2f} against a ceiling")
+                w(f"of {rows.get('reference re-clustered with another seed (agreement ceiling)', {}).get('topic_ari', float('nan')):.2f}):"
+                  " the price of a backfill of ../shared/data in about half an hour on 2 cores.")
             w("")
 
     # ── 2. re-scan ──
@@ -253,8 +269,14 @@ def render() -> str:
             w(f"BERTopic's peak memory. Of futurescan's {f0(f['peak_rss_mb'])} MB, about 210 MB is importing numpy, SciPy and")
             w("scikit-learn and the rest the vectors, texts and term lists; BERTopic's imports alone (torch through")
             w("sentence-transformers, numba, UMAP) are most of its figure. Coherence depends on granularity: more, smaller")
-            w("topics are tighter. At the default k = √n futurescan finds fewer topics than BERTopic; asked for the same")
-            w("number it matches BERTopic's coherence while leaving no document unassigned.")
+            w("topics are tighter.")
+            same = cluster["methods"].get("futurescan_same_k")
+            b = cluster["methods"]["bertopic"]
+            if same:
+                cmp = "matches or beats" if same["coherence"] >= b["coherence"] else "comes close to"
+                w(f"At the default k = √n futurescan finds {f['topics']} topics to BERTopic's {b['topics']}; asked for the same")
+                w(f"number it {cmp} BERTopic's coherence ({same['coherence']:.3f} vs {b['coherence']:.3f}) while leaving "
+                  f"{pct(same['unassigned'])} of documents unassigned (BERTopic {pct(b['unassigned'])}).")
             w("")
         for k, s in cluster["methods"].items():
             w(f"- {names.get(k, k)}, first topics: " + "; ".join(f"`{x}`" for x in s["sample_labels"][:5]))
