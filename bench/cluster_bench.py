@@ -38,16 +38,19 @@ def embeddings(n: int) -> tuple[Path, Path]:
     """(vectors .npy, texts .json) of n conference abstracts, embedded once with the configured recipe."""
     import numpy as np
 
-    vec_path = CACHE / f"conference-{n}-vectors.npy"
-    txt_path = CACHE / f"conference-{n}-texts.json"
-    if vec_path.exists() and txt_path.exists():
-        return vec_path, txt_path
-    from scoring.analysis import make_embedder
-    from scoring.embed import embedding_text
     from scoring.topics_config import load_topics_config
 
     config = load_topics_config()
     e = config.embedding
+    # Keyed by the recipe: scoring/topics.toml decides what is embedded, and it changes.
+    stem = f"conference-{n}-{Path(e.model).name}-w{e.abstract_words}-t{e.max_tokens}"
+    vec_path = CACHE / f"{stem}-vectors.npy"
+    txt_path = CACHE / f"{stem}-texts.json"
+    if vec_path.exists() and txt_path.exists():
+        return vec_path, txt_path
+    from scoring.analysis import make_embedder
+    from scoring.embed import embedding_text
+
     rows = conference_abstracts(n, stride=max(1, 160_000 // (n * 2)))
     texts = [embedding_text(r["title"], r["abstract"], None, e.abstract_words) for r in rows]
     t0 = time.perf_counter()
