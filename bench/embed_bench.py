@@ -162,16 +162,26 @@ def paths(n: int, seed_check: bool = True) -> dict[str, Any]:
     ref_nn = knn(ref)
     ref_topics = topics(ref)
     n_topics = int(ref_topics.max()) + 1
+    from scoring.topics_config import load_topics_config
+
+    e = load_topics_config().embedding
+    conf = (e.abstract_words, e.max_tokens)
+    grid = [(100, 128), (60, 64), (40, 32), (24, 24), (0, 32)]
+    if conf not in grid:
+        grid.append(conf)
+    grid.sort(key=lambda wt: (-wt[1], -wt[0]))
+
+    def label(words: int, tokens: int) -> str:
+        text = "title only" if words == 0 else f"title + {words} words"
+        return f"{text}, {tokens} tokens" + (" (configured)" if (words, tokens) == conf else "")
+
     variants: list[tuple[str, str, int, int, bool]] = [
         # name, model, words of abstract, tokens, length-sorted
         ("title + full abstract, 256 tokens, batches unsorted", "fp32", 100_000, 256, False),
         ("title + full abstract, 128 tokens", "fp32", 100_000, 128, True),
-        ("title + 100 words, 128 tokens", "fp32", 100, 128, True),
-        ("title + 60 words, 64 tokens", "fp32", 60, 64, True),
-        ("title + 40 words, 32 tokens (configured)", "fp32", 40, 32, True),
-        ("title only, 32 tokens", "fp32", 0, 32, True),
+        *[(label(w, t), "fp32", w, t, True) for w, t in grid],
         ("int8: title + full abstract, 256 tokens", "int8", 100_000, 256, True),
-        ("int8: title + 40 words, 32 tokens", "int8", 40, 32, True),
+        (f"int8: {label(*conf).replace(' (configured)', '')}", "int8", conf[0], conf[1], True),
     ]
     out = [{"name": "reference: title + full abstract, 256 tokens (fp32, length-sorted)", "docs_per_s": ref_speed,
             "speedup": 1.0, "cosine": 1.0, "knn10_kept": 1.0, "topic_ari": 1.0}]

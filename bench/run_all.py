@@ -198,7 +198,7 @@ def render() -> str:
                 w(f"{verdict} on this CPU for that loss; halving the tokens instead gave {half['speedup']:.2f}× at cosine "
                   f"{half['cosine']:.3f}. Quantisation is not adopted.")
             if conf:
-                w(f"The configured recipe (title + 40 words, 32 tokens) runs at {conf['speedup']:.1f}× the full text and keeps")
+                w(f"The configured recipe ({conf['name'].replace(' (configured)', '')}) runs at {conf['speedup']:.1f}× the full text and keeps")
                 w(f"{conf['knn10_kept']:.0%} of the nearest neighbours (topic agreement {conf['topic_ari']:.2f} against a ceiling")
                 w(f"of {rows.get('reference re-clustered with another seed (agreement ceiling)', {}).get('topic_ari', float('nan')):.2f}):"
                   " the price of a backfill of ../shared/data in about half an hour on 2 cores.")
