@@ -165,7 +165,8 @@ def politeness_on(folder: Path, policy_pages: int) -> dict[str, Any]:
             ok = min_gap is None or min_gap >= need_gap
             limit = f"no published limit; our floor: 1 request per {need_gap:g} s"
         short_ms = (need_gap - min_gap) * 1000 if (need_gap and min_gap is not None and min_gap < need_gap) else 0.0
-        checks.append({"host": host, "requests": len(ts), "min_gap_s": min_gap, "max_per_1s": peak,
+        mean_gap = (ts[-1] - ts[0]) / (len(ts) - 1) if len(ts) > 1 else None
+        checks.append({"host": host, "requests": len(ts), "min_gap_s": min_gap, "mean_gap_s": mean_gap, "max_per_1s": peak,
                        "required_gap_s": need_gap, "short_by_ms": short_ms, "limit": limit, "respected": ok})
         gap = f"{min_gap:.3f}" if min_gap is not None else "-"
         verdict = "OK  " if ok else f"OVER by {short_ms:.0f} ms:"

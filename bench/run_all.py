@@ -413,12 +413,23 @@ def render() -> str:
             w("Politeness on (the live settings: 1 s floor, arXiv 3 s, policy sites 2 s, AutoThrottle on, one")
             w(f"connection per domain), every source at once, policy capped at {on['policy_pages_cap']} pages; {on['wall_s']:.0f} s:")
             w("")
-            w("| host | requests | smallest gap between requests | most requests in 1 s | limit | kept |")
-            w("| --- | --- | --- | --- | --- | --- |")
+            w("| host | requests | smallest gap | mean gap | most requests in 1 s | limit | kept at the server |")
+            w("| --- | --- | --- | --- | --- | --- | --- |")
             for h in on["hosts"]:
                 gap = f"{h['min_gap_s']:.3f} s" if h["min_gap_s"] is not None else "—"
-                kept = "yes" if h["respected"] else f"no, short by {h['short_by_ms']:.0f} ms"
-                w(f"| {h['host']} | {h['requests']} | {gap} | {h['max_per_1s']} | {h['limit']} | {kept} |")
+                mean = f"{h['mean_gap_s']:.2f} s" if h.get("mean_gap_s") is not None else "—"
+                kept = "yes" if h["respected"] else f"no: one gap {h['short_by_ms']:.0f} ms short"
+                w(f"| {h['host']} | {h['requests']} | {gap} | {mean} | {h['max_per_1s']} | {h['limit']} | {kept} |")
+            w("")
+            short = [h for h in on["hosts"] if not h["respected"]]
+            if short:
+                worst = max(h["short_by_ms"] for h in short)
+                w(f"Strictly, at the server, {len(short)} host(s) saw one gap shorter than the delay, by up to {worst:.0f} ms:")
+                w("Scrapy spaces requests by when each leaves the downloader queue, and on a loaded 2-core machine the")
+                w("arrival times jitter by tens of milliseconds. The rate over the crawl stays under the limit (mean gaps),")
+                w("but \"never exceeded\" needs a margin on the delays (see below).")
+            else:
+                w("Every gap the server saw respected the source's published limit or our own floor.")
             w("")
     w("## What would move the figures")
     w("")
@@ -463,9 +474,11 @@ RECOMMENDATIONS = [
     "`policy_mentions` and `evidence_trend` read that per-scan evidence table instead of joining `documents` "
     "with `document_technologies` per call. Also cache `load_taxonomy` per file mtime and the table checks "
     "per connection.",
-    "**Politeness margin** — `spiders/sources/arxiv.py` `custom_settings`: `DOWNLOAD_DELAY` 3.0 → 3.1. Scrapy "
-    "spaces requests from when each was scheduled, so the gap the server sees jitters by a few milliseconds "
-    "around 3.00 s; a 0.1 s margin keeps arXiv's \"one request every three seconds\" true at the server.",
+    "**Politeness margin** — `spiders/sources/arxiv.py` and `spiders/sources/policy.py` `custom_settings`: "
+    "`DOWNLOAD_DELAY` 3.0 → 3.2 and 2.0 → 2.1 (or one margin of ~5% applied to every spider's delay in "
+    "`spiders/settings.py`). Scrapy spaces requests from when each leaves its queue, so under CPU load the gap "
+    "the server sees was up to ~60 ms shorter than the delay (§5); the margin keeps arXiv's \"one request every "
+    "three seconds\" true at the server.",
 ]
 
 
