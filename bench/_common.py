@@ -158,13 +158,17 @@ def conference_abstracts(n: int, *, stride: int = 7, offset: int = 0) -> list[di
     return rows
 
 
-def save(name: str, result: dict[str, Any]) -> Path:
-    """Write one benchmark's figures to bench/results/<name>.json (what docs/benchmarks.md is rendered from)."""
+def save(name: str, result: dict[str, Any], quiet: bool = False) -> Path:
+    """Write one benchmark's figures to bench/results/<name>.json (what docs/benchmarks.md is rendered from).
+
+    Long benchmarks also save as they go (quiet=True, with "partial": true), so a late failure keeps the figures.
+    """
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {"machine": machine(), **result}
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    print(f"\nfigures written to {path.relative_to(ROOT)}")
+    if not quiet:
+        print(f"\nfigures written to {path.relative_to(ROOT)}")
     return path
 
 

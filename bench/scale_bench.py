@@ -521,6 +521,7 @@ def main() -> None:
     print("   writer statements for one 20,000-row chunk at this size: "
           + ", ".join(f"{k} {v:.0f} ms" for k, v in result["writer_statements_base"].items()))
 
+    save("scale", {**result, "partial": True}, quiet=True)
     print(f"\n2. ingest the copies: the warehouse grows to {n_base + n_copies:,} documents")
     result["ingest_copies"] = timed_ingest(con, copies_path)
     ic = result["ingest_copies"]
@@ -547,6 +548,7 @@ def main() -> None:
     print(f"   DuckDB read_json + set-based checks and hashes over the same file: {native['rows']:,} rows in "
           f"{native['seconds']:.1f} s = {native['rows_per_s']:,.0f} rows/s")
 
+    save("scale", {**result, "partial": True}, quiet=True)
     print("\n3. copy links to the copies")
     with Timer() as t:
         added = replicate_links(con)
@@ -562,6 +564,7 @@ def main() -> None:
     result["size_mb_without_vectors"] = dir_size_mb(db)
     con.close()
 
+    save("scale", {**result, "partial": True}, quiet=True)
     print("\n4. views on the full warehouse")
     v = views_latency(home)
     v.update(cli_latency(home, v.get("assess_slowest")))
@@ -575,6 +578,7 @@ def main() -> None:
     print(f"   one assessment of {v.get('assess_slowest')} by query (ms): "
           + ", ".join(f"{k} {x:.0f}" for k, x in list(v["assess_breakdown_ms"].items())[:8]))
 
+    save("scale", {**result, "partial": True}, quiet=True)
     if not args.skip_cluster:
         print("\n5. vectors for every document, then the clustering stage in a fresh process")
         from cluster_bench import embeddings
