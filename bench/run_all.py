@@ -116,18 +116,19 @@ def render() -> str:
     if scale:
         rate = scale["ingest_docs_per_s"]
         w(f"| 4 | ingest rate, {scale['documents']:,}-document warehouse | ≥ 20,000 docs/s | {f0(rate)} docs/s | {met(rate >= 20000)} |")
-        v = scale["views"]
-        worst = max(v["watchlist_first_ms"], v["assess_first_max_ms"])
-        w(f"| 4 | watchlist / assess latency at {scale['documents']:,} documents | < 200 ms | watchlist "
-          f"{f0(v['watchlist_first_ms'])} ms; assess median {f0(v['assess_first_median_ms'])} ms, slowest "
-          f"{f0(v['assess_first_max_ms'])} ms | {met(worst < 200)} |")
-        if "cluster" in scale:
-            c = scale["cluster"]
-            w(f"| 4 | clustering peak memory at {c['documents']:,} × 384 | < 8 GB | {c['peak_rss_mb'] / 1024:.1f} GB "
-              f"| {met(c['peak_rss_mb'] < 8192)} |")
-        size = scale.get("size_mb_with_vectors") or scale["size_mb_without_vectors"]
-        w(f"| 4 | warehouse size on disk | (report) | {scale['size_mb_without_vectors'] / 1024:.2f} GB without vectors, "
-          f"{size / 1024:.2f} GB with 384-d vectors | |")
+        if "views" in scale:
+            v = scale["views"]
+            worst = max(v["watchlist_first_ms"], v["assess_first_max_ms"])
+            w(f"| 4 | watchlist / assess latency at {scale['documents']:,} documents | < 200 ms | watchlist "
+              f"{f0(v['watchlist_first_ms'])} ms; assess median {f0(v['assess_first_median_ms'])} ms, slowest "
+              f"{f0(v['assess_first_max_ms'])} ms | {met(worst < 200)} |")
+            if "cluster" in scale:
+                c = scale["cluster"]
+                w(f"| 4 | clustering peak memory at {c['documents']:,} × 384 | < 8 GB | {c['peak_rss_mb'] / 1024:.1f} GB "
+                  f"| {met(c['peak_rss_mb'] < 8192)} |")
+            size = scale.get("size_mb_with_vectors") or scale["size_mb_without_vectors"]
+            w(f"| 4 | warehouse size on disk | (report) | {scale['size_mb_without_vectors'] / 1024:.2f} GB without vectors, "
+              f"{size / 1024:.2f} GB with 384-d vectors | |")
     if crawl:
         total = sum(r["requests"] for r in crawl["off"])
         secs = sum(r["process_s"] for r in crawl["off"])
@@ -335,53 +336,54 @@ def render() -> str:
         w(f"in SQL reads the same {nat['rows']:,}-row file at **{f0(nat['rows_per_s'])} rows/s** — the order of magnitude a")
         w("set-based ingest path could reach (see *What would move the figures*).")
         w("")
-        v = scale["views"]
-        w("**Views** (read-only connection, as the CLI reads; `flows.present.watchlist.build_watchlist` and")
-        w("`flows.present.assessment.build_assessment` over `warehouse.views`):")
-        w("")
-        w("| view | first call | warm |")
-        w("| --- | --- | --- |")
-        w(f"| open the warehouse | {f0(v['open_ms'])} ms | |")
-        w(f"| watchlist ({v['watchlist_items']} technologies) | {f0(v['watchlist_first_ms'])} ms | {f0(v['watchlist_warm_ms'])} ms |")
-        w(f"| assess, median of {v['assess_technologies']} technologies | {f0(v['assess_first_median_ms'])} ms | "
-          f"{f0(v['assess_warm_median_ms'])} ms |")
-        w(f"| assess, slowest (`{v['assess_slowest']}`) | {f0(v['assess_first_max_ms'])} ms | |")
-        w(f"| `futurescan watchlist --format json`, end to end | {v['cli_watchlist_s']:.1f} s | |")
-        w(f"| `futurescan assess … --format json`, end to end | {v['cli_assess_s']:.1f} s | |")
-        w("")
-        if v.get("assess_breakdown_ms"):
-            w(f"One assessment of `{v['assess_slowest']}` on a fresh connection, by `warehouse.views` call: "
-              + ", ".join(f"{k} {x:,.0f} ms" for k, x in list(v["assess_breakdown_ms"].items())[:9]) + ".")
-            w("`milestones` runs five regular expressions over the full text of every linked document on each call.")
+        if "views" in scale:
+            v = scale["views"]
+            w("**Views** (read-only connection, as the CLI reads; `flows.present.watchlist.build_watchlist` and")
+            w("`flows.present.assessment.build_assessment` over `warehouse.views`):")
             w("")
-        w(f"Links: {scale['links']['total']:,} document–technology links after copying. Analysis of the base "
-          f"({scale['base']:,} documents, fake embedder): {scale['analysis_base']['seconds']:.0f} s; score stage on the base: "
-          f"{scale['score_base_s']:.0f} s" + (f"; score stage on all {scale['documents']:,} documents: {scale['score_full_s']:.0f} s."
-                                            if "score_full_s" in scale else "."))
-        w("")
-        if "cluster" in scale:
-            c = scale["cluster"]
-            w(f"**Clustering at {c['documents']:,} documents** (synthetic-but-realistic vectors: real MiniLM vectors of 10,000")
-            w("abstracts plus noise, cosine ≈ 0.9 to their source — embedding a million texts is not possible here),")
-            w("in a fresh process, as scoring.analysis runs it: vectors loaded from DuckDB, PCA to 50, k-means, tidy,")
-            w(f"centroids. Wall {c['wall_s']:.0f} s (load {c['load_s']:.0f} s, fit {c['fit_s']:.0f} s), {c['topics']} topics,")
-            w(f"unassigned {pct(c['unassigned'])}, **peak memory {c['peak_rss_mb'] / 1024:.2f} GB**, of which "
-              f"{c['rss_after_load_mb'] / 1024:.2f} GB was already reached while loading the vectors.")
+            w("| view | first call | warm |")
+            w("| --- | --- | --- |")
+            w(f"| open the warehouse | {f0(v['open_ms'])} ms | |")
+            w(f"| watchlist ({v['watchlist_items']} technologies) | {f0(v['watchlist_first_ms'])} ms | {f0(v['watchlist_warm_ms'])} ms |")
+            w(f"| assess, median of {v['assess_technologies']} technologies | {f0(v['assess_first_median_ms'])} ms | "
+              f"{f0(v['assess_warm_median_ms'])} ms |")
+            w(f"| assess, slowest (`{v['assess_slowest']}`) | {f0(v['assess_first_max_ms'])} ms | |")
+            w(f"| `futurescan watchlist --format json`, end to end | {v['cli_watchlist_s']:.1f} s | |")
+            w(f"| `futurescan assess … --format json`, end to end | {v['cli_assess_s']:.1f} s | |")
             w("")
-            if scale.get("load"):
-                lo = scale["load"]
-                w("Loading every vector, alone in a fresh process:")
+            if v.get("assess_breakdown_ms"):
+                w(f"One assessment of `{v['assess_slowest']}` on a fresh connection, by `warehouse.views` call: "
+                  + ", ".join(f"{k} {x:,.0f} ms" for k, x in list(v["assess_breakdown_ms"].items())[:9]) + ".")
+                w("`milestones` runs five regular expressions over the full text of every linked document on each call.")
                 w("")
-                w("| loader | seconds | peak memory | the matrix itself |")
-                w("| --- | --- | --- | --- |")
-                names = {"load_embeddings": "`topics_store.load_embeddings` (JOIN + ORDER BY, whole Arrow table, combine, flatten)",
-                         "streamed": "streamed batches, no JOIN/ORDER BY over the vectors, placed by position into one float32 matrix"}
-                for k, r in lo.items():
-                    w(f"| {names.get(k, k)} | {r['seconds']:.0f} | {r['peak_rss_mb'] / 1024:.2f} GB | {r['matrix_mb'] / 1024:.2f} GB |")
+            w(f"Links: {scale['links']['total']:,} document–technology links after copying. Analysis of the base "
+              f"({scale['base']:,} documents, fake embedder): {scale['analysis_base']['seconds']:.0f} s; score stage on the base: "
+              f"{scale['score_base_s']:.0f} s" + (f"; score stage on all {scale['documents']:,} documents: {scale['score_full_s']:.0f} s."
+                                                if "score_full_s" in scale else "."))
+            w("")
+            if "cluster" in scale:
+                c = scale["cluster"]
+                w(f"**Clustering at {c['documents']:,} documents** (synthetic-but-realistic vectors: real MiniLM vectors of 10,000")
+                w("abstracts plus noise, cosine ≈ 0.9 to their source — embedding a million texts is not possible here),")
+                w("in a fresh process, as scoring.analysis runs it: vectors loaded from DuckDB, PCA to 50, k-means, tidy,")
+                w(f"centroids. Wall {c['wall_s']:.0f} s (load {c['load_s']:.0f} s, fit {c['fit_s']:.0f} s), {c['topics']} topics,")
+                w(f"unassigned {pct(c['unassigned'])}, **peak memory {c['peak_rss_mb'] / 1024:.2f} GB**, of which "
+                  f"{c['rss_after_load_mb'] / 1024:.2f} GB was already reached while loading the vectors.")
                 w("")
-        w(f"**Size on disk**: {scale['size_mb_without_vectors']:,.0f} MB without vectors"
-          + (f", {scale['size_mb_with_vectors']:,.0f} MB with a 384-d float vector per document." if "size_mb_with_vectors" in scale else "."))
-        w("")
+                if scale.get("load"):
+                    lo = scale["load"]
+                    w("Loading every vector, alone in a fresh process:")
+                    w("")
+                    w("| loader | seconds | peak memory | the matrix itself |")
+                    w("| --- | --- | --- | --- |")
+                    names = {"load_embeddings": "`topics_store.load_embeddings` (JOIN + ORDER BY, whole Arrow table, combine, flatten)",
+                             "streamed": "streamed batches, no JOIN/ORDER BY over the vectors, placed by position into one float32 matrix"}
+                    for k, r in lo.items():
+                        w(f"| {names.get(k, k)} | {r['seconds']:.0f} | {r['peak_rss_mb'] / 1024:.2f} GB | {r['matrix_mb'] / 1024:.2f} GB |")
+                    w("")
+            w(f"**Size on disk**: {scale['size_mb_without_vectors']:,.0f} MB without vectors"
+              + (f", {scale['size_mb_with_vectors']:,.0f} MB with a 384-d float vector per document." if "size_mb_with_vectors" in scale else "."))
+            w("")
 
     # ── 5. crawl ──
     if crawl:
