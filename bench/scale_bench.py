@@ -604,6 +604,11 @@ def main() -> None:
     result["home"] = str(home)
     result["peak_rss_mb"] = peak_rss_mb()
     save("scale", result)
+    if args.home is None:  # a temporary warehouse of a few GB: do not leave it behind
+        import shutil
+
+        shutil.rmtree(home, ignore_errors=True)
+        print(f"removed the temporary warehouse {home} (pass --home to keep one)")
 
 
 if __name__ == "__main__":
