@@ -55,6 +55,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process (all threads): what the work cost, whatever else ran on the machine."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def ingest(con: Any, corpora: list[str]) -> None:
     from warehouse.ingest import ingest_file
 
@@ -178,10 +188,13 @@ def backfill(args: argparse.Namespace) -> None:
             last[0] = now
             print(f"  [{now - t0:7.0f} s] {stage}: {done:,}/{total:,}", flush=True)
 
+    cpu0, load0 = cpu_seconds(), load()
     summary = run_analysis(con, scan_id=args.scan_id, as_of=None, config=config, progress=progress)
     wall = time.perf_counter() - t0
+    cpu = cpu_seconds() - cpu0
     print_summary(summary, con)
-    print(f"\nbackfill wall time: {wall / 60:.1f} minutes")
+    print(f"\nbackfill wall time: {wall / 60:.1f} minutes; CPU time {cpu / 60:.1f} minutes "
+          f"(load average before {load0}, after {load()}; 2 cores: an idle machine needs about CPU time / 2)")
     t1 = time.perf_counter()
     again = run_analysis(con, scan_id=args.scan_id + "-again", as_of=None, config=config)
     print(f"second analysis with nothing changed: reused={again.reused} in {time.perf_counter() - t1:.1f} s")

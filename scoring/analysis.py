@@ -241,13 +241,14 @@ class _SpaceResult:
     snapshots: list[dict[str, Any]]
     centroids: dict[int, np.ndarray | None]
     summary: SpaceSummary
+    vectors: np.ndarray | None = None  # the embeddings, in doc_ids order (embedding spaces only)
 
 
 def _clusterer(cfg: ClusterConfig, **over: Any) -> TopicClusterer:
     params = dict(
         n_topics=cfg.n_topics, topics_per_sqrt=cfg.topics_per_sqrt, min_topics=cfg.min_topics,
         max_topics=cfg.max_topics, n_components=cfg.n_components, min_topic_size=cfg.min_topic_size,
-        min_similarity=cfg.min_similarity, random_state=cfg.random_state, restart_gain=cfg.restart_gain,
+        min_similarity=cfg.min_similarity, outlier_z=cfg.outlier_z, random_state=cfg.random_state, restart_gain=cfg.restart_gain,
         max_iter=cfg.max_iter,
     )
     params.update(over)
@@ -337,14 +338,16 @@ def _cluster_space(
             "keyword_weights": [float(w) for w in d.weights],
             "representative_doc_ids": [doc_ids[i] for i in d.representative_idx],
             "centroid": centroids[t], "cohesion": float(sims[idx].mean()),
-            "recent_share": r / len(members), "growth": ((r + 1.0) / (p + 1.0)) / base,
+            "recent_share": r / len(members),
+            # Too few dated documents in the two years say nothing about growth.
+            "growth": ((r + 1.0) / (p + 1.0)) / base if r + p >= config.window.min_growth_docs else None,
             "first_published": min(dates) if dates else None, "last_published": max(dates) if dates else None,
         })
     summary = SpaceSummary(
         space=space, documents=n, topics=clusterer.n_topics_, unassigned=int((labels < 0).sum()),
         start=clusterer.start_, events=result.counts(),
     )
-    return _SpaceResult(space, doc_ids, labels, sims, result.ids, snapshots, centroids, summary), result
+    return _SpaceResult(space, doc_ids, labels, sims, result.ids, snapshots, centroids, summary, vectors), result
 
 
 # ───────────────────────────── the analysis ─────────────────────────────
@@ -692,7 +695,7 @@ def _link(
     prototypes = None
     emb_res = next((r for r in results if r.space.startswith("embedding:")), None)
     if emb_res is not None and techs:
-        _, X = store.load_embeddings(con, emb_ids, model=embedder.name)
+        X = emb_res.vectors if emb_res.vectors is not None else store.load_embeddings(con, emb_ids, model=embedder.name)[1]
         pos = {d: i for i, d in enumerate(emb_ids)}
         centres: dict[str, tuple[np.ndarray, int]] = {}
         strong: dict[str, list[int]] = defaultdict(list)
@@ -760,7 +763,7 @@ def _link(
         discovered = r.get("origin") == "discovered" and r.get("status") in ("candidate", "accepted")
         if discovered and r.get("topic_id") in present and (r["topic_id"], r["tech_id"]) not in have:
             rows.append({"topic_id": r["topic_id"], "tech_id": r["tech_id"], "method": "origin",
-                         "confidence": 0.9, "alias_share": None, "similarity": None,
+                         "confidence": 0.95, "alias_share": None, "similarity": None,
                          "evidence": f"discovered from topic {r['topic_id']}"})
     techstore.write_topic_technologies(con, scan_id=scan_id, rows=rows)
     summary.topic_links = len(rows)

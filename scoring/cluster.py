@@ -40,8 +40,9 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
     """Spherical k-means on reduced, unit-length vectors, warm-started from the previous scan's topics.
 
     After k-means, clusters smaller than `min_topic_size` are dissolved into their nearest
-    neighbours and documents less similar than `min_similarity` to every centre are left
-    unassigned (label -1). Topics are numbered by size, largest first.
+    neighbours, and documents less similar than `min_similarity` to their centre, or more than
+    `outlier_z` standard deviations below their topic's mean similarity, are left unassigned
+    (label -1). Topics are numbered by size, largest first.
 
     Learned: ``reducer_``, ``labels_``, ``similarities_`` (cosine to the own centre in the reduced
     space), ``cluster_centers_`` (unit length, reduced space), ``n_topics_``, ``inertia_``,
@@ -57,7 +58,8 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         max_topics: int = 600,
         n_components: int = 50,
         min_topic_size: int = 5,
-        min_similarity: float = 0.15,
+        min_similarity: float = 0.2,
+        outlier_z: float = 2.5,
         random_state: int = 42,
         restart_gain: float = 0.01,
         max_iter: int = 60,
@@ -70,6 +72,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         self.n_components = n_components
         self.min_topic_size = min_topic_size
         self.min_similarity = min_similarity
+        self.outlier_z = outlier_z
         self.random_state = random_state
         self.restart_gain = restart_gain
         self.max_iter = max_iter
@@ -177,7 +180,16 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         sims = np.full(len(Z), -1.0, dtype=np.float32)
         has = labels >= 0
         sims[has] = np.einsum("ij,ij->i", Z[has], C[labels[has]])
-        labels[has & (sims < self.min_similarity)] = -1
+        outlier = has & (sims < self.min_similarity)
+        if self.outlier_z > 0:
+            # Far out in the tail of its own topic: judged against that topic's spread, so the rule
+            # means the same in any embedding or term space.
+            for t in np.where(alive)[0]:
+                m = labels == t
+                if m.sum() >= 3:
+                    s = sims[m]
+                    outlier[m] |= s < s.mean() - self.outlier_z * s.std()
+        labels[outlier] = -1
         kept = np.where(alive)[0]
         sizes = np.bincount(labels[labels >= 0], minlength=len(C))[kept]
         order = kept[np.argsort(-sizes, kind="stable")]

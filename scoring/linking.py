@@ -296,6 +296,17 @@ def topic_technology_links(
     return rows
 
 
+def member_confidence(topic_confidence: float, cfg: LinkingConfig) -> float:
+    """Confidence of a link a document gets only from its topic: weak unless the topic is strongly linked.
+
+    Rises linearly from 0.2 (topic link 0.5) to topic_member_confidence (topic link 0.95), so with
+    the default evidence cut of 0.5 only members of topics where about 40% or more of the documents
+    name the technology (or of a discovered candidate's own topic) count.
+    """
+    frac = min(max((topic_confidence - 0.5) / 0.45, 0.0), 1.0)
+    return round(max(0.2, cfg.topic_member_confidence * frac), 4)
+
+
 def topic_member_links(
     topics: Sequence[TopicInput],
     topic_links: Sequence[Mapping[str, Any]],
@@ -309,7 +320,7 @@ def topic_member_links(
         topic = by_topic.get(link["topic_id"])
         if topic is None:
             continue
-        conf = round(min(cfg.topic_member_confidence, cfg.topic_member_confidence * float(link["confidence"]) / 0.85), 4)
+        conf = member_confidence(float(link["confidence"]), cfg)
         for d, s in zip(topic.member_ids, topic.member_similarities, strict=True):
             if s < cfg.topic_member_min_similarity or alias_by_doc.get(d, {}).get(link["tech_id"], 0.0) >= 0.8:
                 continue

@@ -12,7 +12,8 @@ import numpy as np
 
 from scoring.chinese import has_cjk
 
-_EN_WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
+# Letters of any alphabet ("göbekli" is one word), digits inside, hyphen/apostrophe joins.
+_EN_WORD = re.compile(r"[^\W\d_][^\W_]*(?:[-'][^\W_]+)*")
 
 # Words that say how a paper was written, not what it is about.
 _ACADEMIC = ["paper", "papers", "propose", "proposed", "proposes", "present", "presents", "presented", "approach", "approaches", "method", "methods", "methodology", "result", "results", "show", "shows", "shown", "demonstrate", "demonstrates", "demonstrated", "experiment", "experiments", "experimental", "novel", "new", "existing", "based", "using", "use", "used", "uses", "work", "works", "study", "studies", "analysis", "problem", "problems", "task", "tasks", "performance", "state-of-the-art", "art", "state", "effective", "efficient", "efficiently", "improve", "improved", "improves", "improvement", "significantly", "significant", "various", "different", "large", "small", "high", "low", "better", "best", "first", "second", "also", "however", "furthermore", "moreover", "paper's", "can", "could", "may", "might", "would", "one", "two", "three", "well", "via", "within", "without", "towards", "toward", "extensive", "code", "available", "publicly", "datasets", "dataset", "benchmark", "benchmarks", "framework", "frameworks", "outperforms", "achieve", "achieves", "achieved", "achieving", "address", "addresses", "introduce", "introduces", "introduced", "provide", "provides", "including", "include", "includes", "recent", "recently", "previous", "prior", "key", "main", "general", "specific", "particular", "often", "allow", "allows", "enable", "enables", "enabling", "make", "makes", "made", "take", "takes", "given", "give", "gives", "show", "able", "thus", "hence"]
@@ -35,6 +36,8 @@ def english_terms(text: str | None) -> list[str]:
     terms: list[str] = []
     prev: str | None = None
     for w in words:
+        if "'" in w:
+            w = w.split("'", 1)[0]  # "model's" → "model", "don't" → "don" (a stopword)
         if w in STOPWORDS_EN or len(w) < 3 or w.isdigit():
             prev = None
             continue
@@ -69,6 +72,7 @@ def class_tfidf(
     *,
     n_keywords: int = 10,
     min_docs: int = 2,
+    shares: dict[int, dict[str, float]] | None = None,
 ) -> dict[int, list[tuple[str, float]]]:
     """Best keywords per topic by class-based TF-IDF over document frequencies.
 
@@ -103,6 +107,8 @@ def class_tfidf(
         ]
         scored.sort(key=lambda x: (-x[1], x[0]))
         out[topic] = [(t, round(w, 6)) for t, w in scored[: n_keywords * 3]]
+        if shares is not None:
+            shares[topic] = {t: c[t] / sizes[topic] for t, _ in out[topic]}
     return out
 
 
@@ -161,24 +167,32 @@ def describe_topics(
     n_representatives: int = 5,
     sample_per_topic: int = 300,
     random_state: int = 42,
+    min_keyword_share: float = 0.05,
 ) -> dict[int, TopicDescription]:
     """Keywords, label and representative documents for every topic in `labels` (-1 ignored).
+
+    A topic whose best keyword occurs in fewer than `min_keyword_share` of its (distinct) documents
+    is labelled "mixed: …": its members share no vocabulary a reader could name it by.
 
     term_lists maps a document's row index to its terms; only the rows `sample_members` picks are read.
     """
     chosen = sample_members(labels, similarities, sample_per_topic, random_state)
     by_topic = {t: [term_lists[i] or [] for i in members] for t, members in chosen.items()}
-    scored = class_tfidf(by_topic, n_keywords=n_keywords)
+    shares: dict[int, dict[str, float]] = {}
+    scored = class_tfidf(by_topic, n_keywords=n_keywords, shares=shares)
     out: dict[int, TopicDescription] = {}
     for topic in chosen:
         idx = np.where(labels == topic)[0]
         central = idx[np.argsort(-similarities[idx], kind="stable")][:n_representatives]
         best = pick_keywords(scored.get(topic, []), n_keywords)
         words = tuple(t for t, _ in best)
+        label = make_label(words, n_label_terms)
+        if words and shares.get(topic, {}).get(words[0], 0.0) < min_keyword_share:
+            label = "mixed: " + label  # no word is shared by a real part of the topic
         out[topic] = TopicDescription(
             keywords=words,
             weights=tuple(w for _, w in best),
-            label=make_label(words, n_label_terms),
+            label=label,
             representative_idx=tuple(int(i) for i in central),
         )
     return out

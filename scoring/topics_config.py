@@ -39,6 +39,7 @@ class EmbeddingConfig:
 class WindowConfig:
     lookback_years: int = 0
     recent_months: int = 12
+    min_growth_docs: int = 5
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class ClusterConfig:
     max_topics: int = 600
     n_components: int = 50
     min_topic_size: int = 5
-    min_similarity: float = 0.15
+    min_similarity: float = 0.2
+    outlier_z: float = 2.5
     random_state: int = 42
     warm_start: bool = True
     restart_gain: float = 0.01
@@ -65,7 +67,7 @@ class ChineseConfig:
     topics_per_sqrt: float = 1.0
     max_topics: int = 300
     min_topic_size: int = 5
-    min_similarity: float = 0.15
+    min_similarity: float = 0.2
 
     @property
     def recipe(self) -> str:
@@ -106,7 +108,7 @@ class LinkingConfig:
     topic_alias_share: float = 0.25
     topic_similarity: float = 0.6
     topic_member_confidence: float = 0.6
-    topic_member_min_similarity: float = 0.3
+    topic_member_min_similarity: float = 0.6
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,27 @@ def test_tech_commands(home: Path) -> None:
     assert [t["tech_id"] for t in dismissed] == ["solid_state_battery"]
     res = CliRunner().invoke(app, ["tech", "add", "x", "--direction", "future_cooking"])
     assert res.exit_code == 1 and "unknown direction" in res.output
+
+
+def test_read_commands_do_not_import_heavy_libraries(home: Path) -> None:
+    import subprocess
+    import sys
+
+    run("ingest", str(SAMPLE))
+    run("analyse", "--fake-embedder", "--scan-id", "s1")
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        "for args in (['topics', 'list'], ['topics', 'changes'], ['topics', 'show', 'T0001'], ['tech', 'list'],\n"
+        "             ['tech', 'show', 'quantum computing'], ['analyse', '--help']):\n"
+        "    r = CliRunner().invoke(app, args)\n"
+        "    assert r.exit_code == 0, (args, r.output)\n"
+        "heavy = ('torch', 'sentence_transformers', 'sklearn', 'jieba', 'transformers')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

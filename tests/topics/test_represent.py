@@ -45,3 +45,18 @@ def test_describe_topics_gives_keywords_label_and_most_central_documents() -> No
     assert set(desc[0].keywords) <= {"fusion", "plasma", "tokamak"} and desc[0].keywords
     assert "robot" in desc[1].keywords or "humanoid" in desc[1].keywords
     assert desc[0].label == " / ".join(desc[0].keywords[:3])
+
+
+def test_a_topic_without_shared_vocabulary_is_labelled_mixed() -> None:
+    labels = np.array([0] * 60 + [1] * 40)
+    sims = np.ones(100, dtype=np.float32)
+    terms = {i: [f"word{i // 2}", f"other{i}"] for i in range(60)}  # topic 0: each word in two documents only
+    terms.update({i: ["fusion", f"extra{i}"] for i in range(60, 100)})
+    desc = describe_topics(labels, sims, terms, min_keyword_share=0.05)
+    assert desc[1].label.startswith("fusion") and desc[0].label.startswith("mixed: ")
+
+
+def test_english_terms_keep_accented_words_whole_and_drop_contractions() -> None:
+    terms = english_terms("Göbekli Tepe and the model's don't")
+    assert "göbekli" in terms and "göbekli tepe" in terms
+    assert "model" in terms and not any("'" in t for t in terms)
