@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from scoring.chinese import ChineseSegmenter, cached_segmenter, has_cjk, taxonomy_words, term_vectors
+from scoring.chinese import (
+    ChineseSegmenter,
+    cached_segmenter,
+    has_cjk,
+    segmentation_digest,
+    taxonomy_words,
+    term_vectors,
+)
 from scoring.cluster import TopicClusterer
 from scoring.embed import (
     Embedder,
@@ -527,7 +534,7 @@ def _analyse(
 
     # 2. Chinese terms.
     if len(zh_ids):
-        recipe = config.chinese.recipe
+        recipe = f"{config.chinese.recipe}|{segmentation_digest(taxonomy_words(techs))}"
         stale = store.stale_terms(con, zh_ids, recipe=recipe)
         if stale:
             progress("segment", 0, len(stale))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -77,6 +78,12 @@ class ChineseSegmenter:
     def words_many(self, texts: Sequence[str]) -> list[list[str]]:
         """Content words of each text."""
         return [self.words(t) for t in texts]
+
+
+def segmentation_digest(extra_words: Iterable[str]) -> str:
+    """Short hash of what shapes segmentation (stopwords, added words), so stored words are redone when it changes."""
+    blob = "\x00".join(sorted(STOPWORDS_ZH)) + "\x01" + "\x00".join(sorted(set(extra_words)))
+    return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
 
 @functools.lru_cache(maxsize=4)
