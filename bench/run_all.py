@@ -151,10 +151,11 @@ def render() -> str:
         w("")
         w("The real stage (`scoring.analysis._embed_stale`: texts read from DuckDB, hashed, de-duplicated, embedded in")
         w("length-sorted batches, vectors written back) against the bare `SentenceTransformer.encode` on the same")
-        w(f"{s['documents']:,} conference abstracts with the same model object, alternating which runs first. Recipe as")
+        w(f"{s['documents']:,} conference abstracts with the same model object, the two alternated on slices of "
+          f"{s.get('slice_size', s['documents'])} documents so both see the same load (a round covers every slice once). Recipe as")
         w(f"configured in scoring/topics.toml: {s['recipe']}, batch {s['batch_size']}.")
         w("")
-        w("| round | first | bare model docs/s | embed stage docs/s | ratio | load average |")
+        w("| round | order | bare model docs/s | embed stage docs/s | ratio | load average |")
         w("| --- | --- | --- | --- | --- | --- |")
         for i, r in enumerate(s["rounds"], 1):
             w(f"| {i} | {r['first']} | {r['bare']:.1f} | {r['stage']:.1f} | {r['ratio']:.3f} | {r['loadavg']} |")
