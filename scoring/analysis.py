@@ -70,6 +70,7 @@ class SpaceSummary:
     unassigned: int = 0
     start: str = ""  # cold | warm
     events: dict[str, int] = field(default_factory=dict)
+    restart_gain: float | None = None  # how much lower the fresh start's k-means objective was than the warm one's
 
     @property
     def unassigned_share(self) -> float:
@@ -353,6 +354,8 @@ def _cluster_space(
     summary = SpaceSummary(
         space=space, documents=n, topics=clusterer.n_topics_, unassigned=int((labels < 0).sum()),
         start=clusterer.start_, events=result.counts(),
+        restart_gain=(None if not clusterer.inertia_warm_ else
+                      round(1.0 - clusterer.inertia_cold_ / clusterer.inertia_warm_, 4)),
     )
     return _SpaceResult(space, doc_ids, labels, sims, result.ids, snapshots, centroids, summary, vectors), result
 

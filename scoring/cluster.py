@@ -46,7 +46,8 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
 
     Learned: ``reducer_``, ``labels_``, ``similarities_`` (cosine to the own centre in the reduced
     space), ``cluster_centers_`` (unit length, reduced space), ``n_topics_``, ``inertia_``,
-    ``start_`` ('cold' or 'warm') and ``warm_origin_`` (for each topic, the previous label whose
+    ``start_`` ('cold' or 'warm'), ``inertia_cold_`` / ``inertia_warm_`` (the two objectives
+    compared) and ``warm_origin_`` (for each topic, the previous label whose
     members seeded its centre, or -1).
     """
 
@@ -61,7 +62,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         min_similarity: float = 0.2,
         outlier_z: float = 2.5,
         random_state: int = 42,
-        restart_gain: float = 0.01,
+        restart_gain: float = 0.03,
         max_iter: int = 60,
         batch_size: int = 4096,
     ) -> None:
@@ -227,10 +228,12 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
             return self
         labels, centres, inertia = self._kmeans(Z, "k-means++", k)
         origin = np.full(len(centres), -1)
+        self.inertia_cold_, self.inertia_warm_ = inertia, None
         if init_labels is not None and np.any(np.asarray(init_labels) >= 0):
             init_labels = np.asarray(init_labels)
             C0, origin0 = self._warm_centres(Z, init_labels, k)
             w_labels, w_centres, w_inertia = self._kmeans(Z, C0, len(C0))
+            self.inertia_warm_ = w_inertia
             if inertia >= w_inertia * (1.0 - self.restart_gain):
                 labels, centres, inertia, origin = w_labels, w_centres, w_inertia, origin0
                 self.start_ = "warm"

@@ -383,7 +383,8 @@ def propose_candidates(
             "tech_id": f"cand_{tid.lower()}",
             "name_en": s["label"] if not zh else f"Topic {tid}",
             "name_zh": s["label"] if zh else None,
-            "aliases": [k for k in keywords[:3]],
+            # Proposed names to match once accepted: phrases first (a lone word like "models" is no name).
+            "aliases": sorted(keywords[:10], key=lambda k: (" " not in k and not _CJK.search(k), keywords.index(k)))[:3],
             "keywords": keywords[:10],
             "description": description,
             "direction": guess[0] if guess else None,

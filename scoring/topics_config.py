@@ -54,7 +54,7 @@ class ClusterConfig:
     outlier_z: float = 2.5
     random_state: int = 42
     warm_start: bool = True
-    restart_gain: float = 0.01
+    restart_gain: float = 0.03
     max_iter: int = 60
 
 
