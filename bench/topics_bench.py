@@ -4,6 +4,7 @@ Usage (figures only, no assertions; each prints what it measured):
 
   python bench/topics_bench.py recipes  [--n 1500]            speed vs quality of what is embedded
   python bench/topics_bench.py backfill [--home DIR]          ingest everything, run the full analysis once
+  python bench/topics_bench.py throughput --home DIR [--n 20000]   re-embed a random sample: the stage's speed
   python bench/topics_bench.py lineage  [--home DIR] [--embeddings-from DB]
                                         conference papers + Chinese news, as of 2024-01-01 then 2025-01-01
 
@@ -201,6 +202,49 @@ def backfill(args: argparse.Namespace) -> None:
     con.close()
 
 
+# ───────────────────────────── throughput ─────────────────────────────
+
+
+def throughput(args: argparse.Namespace) -> None:
+    """Re-embed a random sample of an analysed warehouse's English documents: the embed stage's speed on the corpus mix."""
+    import duckdb
+
+    from scoring.analysis import embed_documents, make_embedder
+    from scoring.topics_config import load_topics_config
+    from warehouse.db import connect_writer
+    from warehouse.topics_store import forget_embeddings
+
+    config = load_topics_config()
+    src = args.home / "warehouse.duckdb"
+    work = Path(tempfile.mkdtemp(prefix="fs-topics-throughput-")) / "warehouse.duckdb"
+    import shutil
+
+    shutil.copyfile(src, work)
+    with duckdb.connect(str(work), read_only=True) as ro:
+        ids = [r[0] for r in ro.execute(
+            "SELECT doc_id FROM embeddings WHERE model = ? ORDER BY hash(doc_id || ?) LIMIT ?",
+            [config.embedding.model, str(args.seed), args.n],
+        ).fetchall()]
+    con = connect_writer(work)
+    forget_embeddings(con, ids, model=config.embedding.model)
+    embedder = make_embedder(config)
+    _ = embedder.dim  # load the model outside the timing
+    cpu0, load0, t0 = cpu_seconds(), load(), time.perf_counter()
+    s = embed_documents(con, embedder, ids, config=config)
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+    print(f"re-embedded {s.embedded:,} random English documents of {src} ({s.embedded_unique_texts:,} distinct texts), "
+          f"recipe {config.embedding.recipe}")
+    print(f"  model time {s.embed_seconds:.0f} s = {s.docs_per_second:.1f} documents/s; stage wall {wall:.0f} s "
+          f"= {s.embedded / wall:.1f}/s; CPU {cpu:.0f} s = {s.embedded / cpu:.1f} documents per CPU-second")
+    print(f"  load average before {load0}, after {load()}")
+    english = 255_519
+    print(f"  projected embedding of all {english:,} English documents of ../shared/data: "
+          f"{english / (s.embedded / wall) / 60:.1f} min at this wall rate, "
+          f"{english / (s.embedded / cpu) / 2 / 60:.1f} min on 2 idle cores (CPU time / 2)")
+    con.close()
+    work.unlink()
+
+
 # ───────────────────────────── lineage ─────────────────────────────
 
 
@@ -257,12 +301,16 @@ def main() -> None:
     p = sub.add_parser("backfill")
     p.add_argument("--home", type=Path)
     p.add_argument("--scan-id", default="backfill")
+    p = sub.add_parser("throughput")
+    p.add_argument("--home", type=Path, required=True, help="home of an analysed warehouse (e.g. after backfill)")
+    p.add_argument("--n", type=int, default=20000)
+    p.add_argument("--seed", type=int, default=1)
     p = sub.add_parser("lineage")
     p.add_argument("--home", type=Path)
     p.add_argument("--embeddings-from", type=Path, help="warehouse.duckdb of a backfill, to reuse its vectors")
     p.add_argument("--per-kind", type=int, default=6)
     args = parser.parse_args()
-    {"recipes": recipes, "backfill": backfill, "lineage": lineage}[args.cmd](args)
+    {"recipes": recipes, "backfill": backfill, "throughput": throughput, "lineage": lineage}[args.cmd](args)
 
 
 if __name__ == "__main__":

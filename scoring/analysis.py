@@ -183,6 +183,27 @@ def make_embedder(config: TopicsConfig) -> Embedder:
 # ───────────────────────────── embedding ─────────────────────────────
 
 
+def embed_documents(
+    con: Any,
+    embedder: Embedder,
+    doc_ids: Sequence[str],
+    *,
+    config: TopicsConfig | None = None,
+    progress: ProgressFn | None = None,
+) -> AnalysisSummary:
+    """Embed those of doc_ids that lack a current vector (new, changed, or made with another recipe).
+
+    The embedding step of run_analysis on its own, for backfills and benchmarks; the returned
+    summary carries embedded, embedded_unique_texts, embeddings_reused, embed_seconds.
+    """
+    config = config or load_topics_config()
+    ids = sorted(doc_ids)
+    summary = AnalysisSummary(scan_id="", as_of=None, model=embedder.name)
+    hash_of = store.content_hashes(con, ids)
+    _embed_stale(con, embedder, [d for d in ids if d in hash_of], hash_of, config, summary, progress or _noop)
+    return summary
+
+
 def _embed_stale(
     con: Any,
     embedder: Embedder,

@@ -91,6 +91,24 @@ def document_texts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, bo
 # ───────────────────────────── embeddings ─────────────────────────────
 
 
+def content_hashes(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[str, str]:
+    """doc_id → current content hash for the given documents (unknown ids are left out)."""
+    with _registered(con, "_fs_hash_ids", _ids_table(doc_ids)):
+        got = con.sql(
+            "SELECT d.doc_id, d.content_hash FROM documents d JOIN _fs_hash_ids USING (doc_id)"
+        ).to_arrow_table()
+    return dict(zip(got.column("doc_id").to_pylist(), got.column("content_hash").to_pylist(), strict=True))
+
+
+def forget_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, model: str) -> int:
+    """Delete these documents' vectors for a model, so the next analysis embeds them again."""
+    with _registered(con, "_fs_forget", _ids_table(doc_ids)):
+        before = con.execute("SELECT count(*) FROM embeddings WHERE model = ?", [model]).fetchall()[0][0]
+        con.execute("DELETE FROM embeddings WHERE model = ? AND doc_id IN (SELECT doc_id FROM _fs_forget)", [model])
+        after = con.execute("SELECT count(*) FROM embeddings WHERE model = ?", [model]).fetchall()[0][0]
+    return int(before - after)
+
+
 def stale_embeddings(
     con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, model: str, recipe: str
 ) -> list[str]:

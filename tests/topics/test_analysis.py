@@ -210,3 +210,16 @@ def test_growing_unlinked_topic_becomes_a_candidate_and_decisions_stick(warehous
     assert s3.candidates == []  # never proposed twice
     techstore.decide(con, cand["tech_id"], status="dismissed", decided_by="li", reason="changed mind")
     assert count(con, "SELECT count(*) FROM document_technologies WHERE tech_id = ?", cand["tech_id"]) == 0
+
+
+def test_embed_documents_alone_redoes_only_forgotten_vectors(sample_con, fake) -> None:
+    from scoring.analysis import embed_documents
+
+    con = sample_con
+    ids = [r[0] for r in con.execute("SELECT doc_id FROM documents ORDER BY doc_id").fetchall()]
+    first = embed_documents(con, fake, ids)
+    assert first.embedded == 300 and first.docs_per_second > 0
+    assert store.forget_embeddings(con, ids[:3], model=fake.name) == 3
+    again = embed_documents(con, fake, ids)
+    assert again.embedded == 3
+    assert embed_documents(con, fake, ids).embedded == 0
