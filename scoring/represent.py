@@ -12,8 +12,9 @@ import numpy as np
 
 from scoring.chinese import has_cjk
 
-# Letters of any alphabet ("göbekli" is one word), digits inside, hyphen/apostrophe joins.
-_EN_WORD = re.compile(r"[^\W\d_][^\W_]*(?:[-'][^\W_]+)*")
+# Letters of any alphabet ("göbekli" is one word), digits inside or leading ("3d-aware", "6g"),
+# hyphen/apostrophe joins; bare numbers are not words.
+_EN_WORD = re.compile(r"(?:\d+[^\W\d_]|[^\W\d_])[^\W_]*(?:[-'][^\W_]+)*")
 
 # Words that say how a paper was written, not what it is about.
 _ACADEMIC = ["paper", "papers", "propose", "proposed", "proposes", "present", "presents", "presented", "approach", "approaches", "method", "methods", "methodology", "result", "results", "show", "shows", "shown", "demonstrate", "demonstrates", "demonstrated", "experiment", "experiments", "experimental", "novel", "new", "existing", "based", "using", "use", "used", "uses", "work", "works", "study", "studies", "analysis", "problem", "problems", "task", "tasks", "performance", "state-of-the-art", "art", "state", "effective", "efficient", "efficiently", "improve", "improved", "improves", "improvement", "significantly", "significant", "various", "different", "large", "small", "high", "low", "better", "best", "first", "second", "also", "however", "furthermore", "moreover", "paper's", "can", "could", "may", "might", "would", "one", "two", "three", "well", "via", "within", "without", "towards", "toward", "extensive", "code", "available", "publicly", "datasets", "dataset", "benchmark", "benchmarks", "framework", "frameworks", "outperforms", "achieve", "achieves", "achieved", "achieving", "address", "addresses", "introduce", "introduces", "introduced", "provide", "provides", "including", "include", "includes", "recent", "recently", "previous", "prior", "key", "main", "general", "specific", "particular", "often", "allow", "allows", "enable", "enables", "enabling", "make", "makes", "made", "take", "takes", "given", "give", "gives", "show", "able", "thus", "hence"]
@@ -38,7 +39,8 @@ def english_terms(text: str | None) -> list[str]:
     for w in words:
         if "'" in w:
             w = w.split("'", 1)[0]  # "model's" → "model", "don't" → "don" (a stopword)
-        if w in STOPWORDS_EN or len(w) < 3 or w.isdigit():
+        short = len(w) < 3 and not (w[0].isdigit() and w[-1].isalpha())  # keep "3d", "6g"
+        if w in STOPWORDS_EN or short:
             prev = None
             continue
         terms.append(w)

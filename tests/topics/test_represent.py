@@ -57,6 +57,7 @@ def test_a_topic_without_shared_vocabulary_is_labelled_mixed() -> None:
 
 
 def test_english_terms_keep_accented_words_whole_and_drop_contractions() -> None:
-    terms = english_terms("Göbekli Tepe and the model's don't")
+    terms = english_terms("Göbekli Tepe and the model's don't: 3D-aware 6G in 2024")
     assert "göbekli" in terms and "göbekli tepe" in terms
     assert "model" in terms and not any("'" in t for t in terms)
+    assert "3d-aware" in terms and "6g" in terms and "2024" not in terms
