@@ -13,6 +13,7 @@ from scrapy.http import Response
 
 from spiders.base import PagedApiSpider
 from spiders.config import TechQuery
+from spiders.settings import DELAY_MARGIN
 from spiders.text import text_of
 
 API = "https://export.arxiv.org/api/query"
@@ -107,9 +108,9 @@ class ArxivSpider(PagedApiSpider):
     kind = "paper"
     # arXiv's terms of use: no more than one request every three seconds, one connection.
     custom_settings: ClassVar[dict[str, Any]] = {
-        "DOWNLOAD_DELAY": 3.0,
+        "DOWNLOAD_DELAY": 3.0 * DELAY_MARGIN,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "AUTOTHROTTLE_START_DELAY": 3.0,
+        "AUTOTHROTTLE_START_DELAY": 3.0 * DELAY_MARGIN,
     }
     empty_page_retries = 2
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from spiders.listdetail import ListDetailSpider
+from spiders.settings import DELAY_MARGIN
 
 
 class PolicySpider(ListDetailSpider):
@@ -13,6 +14,6 @@ class PolicySpider(ListDetailSpider):
     name = "policy"
     # Government sites are small and slow: one connection per site, two seconds apart.
     custom_settings: ClassVar[dict[str, Any]] = {
-        "DOWNLOAD_DELAY": 2.0,
+        "DOWNLOAD_DELAY": 2.0 * DELAY_MARGIN,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
     }
