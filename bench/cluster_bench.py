@@ -67,11 +67,16 @@ def embeddings(n: int) -> tuple[Path, Path]:
 
 
 def child_futurescan(vec_path: str, txt_path: str, out_path: str, n_topics: int) -> None:
-    """futurescan's cluster + represent steps exactly as scoring.analysis calls them."""
+    """futurescan's cluster + represent steps as scoring.analysis._cluster_space runs them.
+
+    Only the clustering and description modules are imported (not the warehouse layer that
+    scoring.analysis also needs); `TopicClusterer.from_config` is what the analysis stage uses, and
+    terms are extracted only for the members c-TF-IDF reads, as there.
+    """
     import numpy as np
 
-    from scoring.analysis import _clusterer
-    from scoring.represent import describe_topics, english_terms
+    from scoring.cluster import TopicClusterer
+    from scoring.represent import describe_topics, english_terms, sample_members
     from scoring.topics_config import load_topics_config
 
     t0 = time.perf_counter()
@@ -79,11 +84,13 @@ def child_futurescan(vec_path: str, txt_path: str, out_path: str, n_topics: int)
     docs = json.loads(Path(txt_path).read_text(encoding="utf-8"))
     config = load_topics_config()
     over = {"n_topics": n_topics} if n_topics else {}
-    clusterer = _clusterer(config.cluster, **over).fit(X)
+    clusterer = TopicClusterer.from_config(config.cluster, **over).fit(X)
     labels, sims = clusterer.labels_, clusterer.similarities_
-    chars = config.represent.text_chars
-    terms = [english_terms(f"{d['title']}. {(d['abstract'] or '')[:chars]}") for d in docs]
     r = config.represent
+    chars = r.text_chars
+    sample = sample_members(labels, sims, r.sample_per_topic, config.cluster.random_state)
+    needed = sorted({i for members in sample.values() for i in members})
+    terms = {i: english_terms(f"{docs[i]['title']}. {(docs[i]['abstract'] or '')[:chars]}") for i in needed}
     desc = describe_topics(labels, sims, terms, n_keywords=r.n_keywords, n_label_terms=r.n_label_terms,
                            n_representatives=r.n_representatives, sample_per_topic=r.sample_per_topic,
                            random_state=config.cluster.random_state)

@@ -1,30 +1,82 @@
-"""Topic clustering that scales to a million documents: reduce (PCA/SVD) → spherical k-means → tidy.
+"""Topic clustering that scales to a million documents: reduce (PCA/SVD) → k-means on unit vectors → tidy.
 
-Follows the scikit-learn contract: the constructor stores parameters, `fit` returns self, learned
-state ends in `_`, and the seed is a parameter, so the same input gives the same topics. HDBSCAN was
-ruled out by cost (20k vectors: 6 minutes at 384 dimensions, 100k: 14 minutes at 50) and ward
-linkage by memory (100k points do not fit); k-means on 1M x 50 takes seconds.
+Follows the scikit-learn contract (the constructor stores parameters, `fit` returns self, learned
+state ends in `_`, `get_params`/`set_params` for `clone`), and the seed is a parameter, so the same
+input gives the same topics. HDBSCAN was ruled out by cost (20k vectors: 6 minutes at 384
+dimensions, 100k: 14 minutes at 50) and ward linkage by memory (100k points do not fit).
+
+The dense path (embeddings) is plain numpy: PCA from the covariance matrix and k-means with BLAS
+products over row blocks. Importing scikit-learn costs ~150 MB and ~2 s per process
+(it pulls in SciPy's statistics, pandas and pyarrow), several times what clustering 10,000
+documents takes; only sparse term vectors (the Chinese path, which needs scikit-learn's TF-IDF
+anyway) still use its truncated SVD.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+import sys
 import warnings
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import PCA, TruncatedSVD
-from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
+
+# Rows per block in products with the centres: keeps an n × k similarity matrix out of memory.
+_BLOCK_CELLS = 4_000_000
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    """Rows scaled to unit length, float32, in place when x already is float32 (zero rows stay zero)."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
     norms[norms == 0] = 1.0
-    return (x / norms).astype(np.float32, copy=False)
+    x /= norms[:, None]
+    return x
+
+
+def _is_sparse(X: Any) -> bool:
+    # Without SciPy imported, X cannot be a SciPy matrix: no need to import it to ask.
+    sp = sys.modules.get("scipy.sparse")
+    return sp is not None and sp.issparse(X)
+
+
+def _rows_per_block(k: int) -> int:
+    return max(256, _BLOCK_CELLS // max(k, 1))
+
+
+def _assign(Z: np.ndarray, C: np.ndarray, bias: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Best centre of every row by z·c + bias (bias = −‖c‖²/2 makes it the nearest), and that score, block by block."""
+    n = len(Z)
+    labels = np.empty(n, dtype=np.int64)
+    best = np.empty(n, dtype=np.float32)
+    step = _rows_per_block(len(C))
+    Ct = np.ascontiguousarray(C.T, dtype=np.float32)
+    for s in range(0, n, step):
+        S = Z[s : s + step] @ Ct
+        if bias is not None:
+            S += bias
+        lab = S.argmax(axis=1)
+        labels[s : s + step] = lab
+        best[s : s + step] = S[np.arange(len(S)), lab]
+    return labels, best
+
+
+def _group_sums(Z: np.ndarray, labels: np.ndarray, k: int, Zt: np.ndarray | None = None) -> np.ndarray:
+    """Sum of the rows of each label 0..k-1 (rows labelled -1 ignored), in float64.
+
+    Zt, the transposed rows (contiguous), makes the per-dimension counts twice as fast; Lloyd's
+    iterations pass it.
+    """
+    keep = labels >= 0
+    if not keep.all():
+        labels, Z, Zt = labels[keep], Z[keep], None
+    cols = Zt if Zt is not None else Z.T
+    out = np.empty((k, Z.shape[1]), dtype=np.float64)
+    for j in range(Z.shape[1]):
+        out[:, j] = np.bincount(labels, weights=cols[j], minlength=k)
+    return out
 
 
 def choose_n_topics(n_docs: int, *, n_topics: int, topics_per_sqrt: float, min_topics: int, max_topics: int) -> int:
@@ -36,19 +88,71 @@ def choose_n_topics(n_docs: int, *, n_topics: int, topics_per_sqrt: float, min_t
     return max(1, min(k, n_docs))
 
 
-class TopicClusterer(ClusterMixin, BaseEstimator):
-    """Spherical k-means on reduced, unit-length vectors, warm-started from the previous scan's topics.
+class _PCA:
+    """Exact PCA from the d × d covariance (one pass over the rows, any n): float32 in, float32 out.
+
+    For embeddings (d in the hundreds) the covariance and its eigenvectors cost milliseconds, and no
+    centred or float64 copy of the n × d matrix is ever made.
+    """
+
+    def __init__(self, n_components: int) -> None:
+        self.n_components = n_components
+
+    def fit(self, X: np.ndarray) -> _PCA:
+        n, d = X.shape
+        step = max(1024, 16_000_000 // max(d, 1))
+        total = np.zeros(d, dtype=np.float64)
+        for s in range(0, n, step):
+            total += np.asarray(X[s : s + step], dtype=np.float32).sum(axis=0, dtype=np.float64)
+        mean = (total / n).astype(np.float32)
+        cov = np.zeros((d, d), dtype=np.float64)
+        for s in range(0, n, step):
+            B = np.asarray(X[s : s + step], dtype=np.float32) - mean  # a block, not the matrix
+            cov += B.T @ B
+        cov /= max(n - 1, 1)
+        with threadpool_limits(limits=1):  # d × d: threads only add start-up cost
+            values, vectors = np.linalg.eigh(cov)
+        top = np.argsort(values)[::-1][: self.n_components]
+        W = vectors[:, top]
+        # Deterministic signs (as scikit-learn's svd_flip): each component's largest entry positive.
+        signs = np.sign(W[np.abs(W).argmax(axis=0), np.arange(W.shape[1])])
+        signs[signs == 0] = 1.0
+        W = W * signs
+        self.mean_ = mean
+        self.components_ = np.ascontiguousarray(W.T, dtype=np.float32)  # (n_components, d), as scikit-learn
+        self.explained_variance_ = np.clip(values[top], 0.0, None)
+        self.explained_variance_ratio_ = self.explained_variance_ / max(float(values.clip(0).sum()), 1e-30)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        n = X.shape[0]
+        Wt = np.ascontiguousarray(self.components_.T)
+        shift = self.mean_ @ Wt
+        out = np.empty((n, Wt.shape[1]), dtype=np.float32)
+        step = max(1024, 16_000_000 // max(X.shape[1], 1))
+        for s in range(0, n, step):
+            np.matmul(np.asarray(X[s : s + step], dtype=np.float32), Wt, out=out[s : s + step])
+        out -= shift
+        return out
+
+
+class TopicClusterer:
+    """k-means on reduced, unit-length vectors (cosine geometry), warm-started from the previous scan's topics.
 
     After k-means, clusters smaller than `min_topic_size` are dissolved into their nearest
     neighbours, and documents less similar than `min_similarity` to their centre, or more than
     `outlier_z` standard deviations below their topic's mean similarity, are left unassigned
     (label -1). Topics are numbered by size, largest first.
 
+    A cold start takes the best of `n_init` greedy k-means++ seedings, each run until fewer than
+    `tol` of the labels change (at most `max_iter` rounds). Inputs larger than `init_sample` rows
+    are seeded on a random sample of that many rows, then refined on all of them.
+
     Learned: ``reducer_``, ``labels_``, ``similarities_`` (cosine to the own centre in the reduced
-    space), ``cluster_centers_`` (unit length, reduced space), ``n_topics_``, ``inertia_``,
-    ``start_`` ('cold' or 'warm'), ``inertia_cold_`` / ``inertia_warm_`` (the two objectives
-    compared) and ``warm_origin_`` (for each topic, the previous label whose
-    members seeded its centre, or -1).
+    space), ``cluster_centers_`` (unit length, reduced space), ``n_topics_``, ``inertia_`` (k-means
+    objective: squared distances of the unit vectors to their cluster's mean), ``start_`` ('cold' or 'warm'),
+    ``inertia_cold_`` / ``inertia_warm_`` (the two objectives compared), ``n_iter_`` and
+    ``warm_origin_`` (for each topic, the previous label whose members seeded its centre, or -1).
     """
 
     def __init__(
@@ -64,7 +168,9 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         random_state: int = 42,
         restart_gain: float = 0.03,
         max_iter: int = 60,
-        batch_size: int = 4096,
+        n_init: int = 3,
+        init_sample: int = 30_000,
+        tol: float = 1e-4,
     ) -> None:
         self.n_topics = n_topics
         self.topics_per_sqrt = topics_per_sqrt
@@ -77,34 +183,130 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         self.random_state = random_state
         self.restart_gain = restart_gain
         self.max_iter = max_iter
-        self.batch_size = batch_size
+        self.n_init = n_init
+        self.init_sample = init_sample
+        self.tol = tol
+
+    @classmethod
+    def from_config(cls, cfg: Any, **over: Any) -> TopicClusterer:
+        """A clusterer with every parameter `cfg` (a ClusterConfig) names, then `over` on top.
+
+        One place maps topics.toml onto the estimator, so the analysis stage and the benchmarks
+        cannot drift apart; keys that are not estimator parameters (warm_start) are skipped.
+        """
+        params = {name: getattr(cfg, name) for name in cls._param_names() if hasattr(cfg, name)}
+        params.update(over)
+        return cls(**params)
+
+    # ───────────── the estimator contract (what sklearn.base.clone needs) ─────────────
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters (scikit-learn's contract, so `clone` works)."""
+        del deep
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> TopicClusterer:
+        """Change constructor parameters; unknown names are an error."""
+        names = set(self._param_names())
+        for key, value in params.items():
+            if key not in names:
+                raise ValueError(f"invalid parameter {key!r} for TopicClusterer")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {n: p.default for n, p in inspect.signature(type(self).__init__).parameters.items() if n != "self"}
+        changed = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k))
+        return f"TopicClusterer({changed})"
 
     # ───────────── reduction ─────────────
 
     def _fit_reducer(self, X: Any) -> Any:
         n, d = X.shape
         n_comp = min(self.n_components, d, max(n - 1, 1))
-        if sparse.issparse(X):
+        if _is_sparse(X):
             if n_comp < 2 or d <= 2:
                 return None
+            from sklearn.decomposition import TruncatedSVD  # term vectors only (the Chinese path)
+
             with warnings.catch_warnings():
                 # Identical rows give zero variance; the ratio sklearn reports is then 0/0.
                 warnings.simplefilter("ignore", RuntimeWarning)
                 return TruncatedSVD(n_components=n_comp, random_state=self.random_state).fit(X)
         if n_comp >= d or n_comp < 2:
             return None
-        # Exact SVD is quicker on small inputs; randomized keeps large ones linear in n.
-        solver = "full" if n * d <= 2_000_000 else "randomized"
-        return PCA(n_components=n_comp, svd_solver=solver, random_state=self.random_state).fit(X)
+        # Threads only pay on large inputs (OpenBLAS start-up on a busy 2-core box costs more).
+        with threadpool_limits(limits=1 if n * d < 20_000_000 else None):
+            return _PCA(n_comp).fit(X)
 
     def transform(self, X: Any) -> np.ndarray:
         """Reduced, unit-length vectors in the space the topics live in."""
         Z = self.reducer_.transform(X) if self.reducer_ is not None else X
-        if sparse.issparse(Z):
+        if _is_sparse(Z):
             Z = Z.toarray()
-        return _unit_rows(np.asarray(Z, dtype=np.float32))
+        # A copy only where the reducer did not already make a fresh float32 array.
+        fresh = isinstance(self.reducer_, _PCA)
+        return _unit_rows(np.asarray(Z, dtype=np.float32) if fresh else np.array(Z, dtype=np.float32))
 
-    # ───────────── k-means ─────────────
+    # ───────────── spherical k-means ─────────────
+
+    def _kmeans_pp(self, Z: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+        """Greedy k-means++ seeding (as scikit-learn's): the best of 2 + log k candidates for each centre."""
+        n = len(Z)
+        trials = 2 + int(math.log(k))
+        centres = np.empty((k, Z.shape[1]), dtype=np.float32)
+        first = int(rng.integers(n))
+        centres[0] = Z[first]
+        closest = np.clip(2.0 - 2.0 * (Z @ Z[first]), 0.0, None).astype(np.float64)
+        potential = float(closest.sum())
+        for c in range(1, k):
+            if potential <= 0:  # every row sits on a centre (duplicates): any row will do
+                centres[c] = Z[int(rng.integers(n))]
+                continue
+            picks = np.searchsorted(np.cumsum(closest), rng.random(trials) * potential)
+            picks = np.minimum(picks, n - 1)
+            dist = np.clip(2.0 - 2.0 * (Z @ Z[picks].T), 0.0, None)
+            cand = np.minimum(closest[:, None], dist)
+            pots = cand.sum(axis=0)
+            best = int(np.argmin(pots))
+            closest, potential = cand[:, best], float(pots[best])
+            centres[c] = Z[picks[best]]
+        return centres
+
+    def _lloyd(self, Z: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
+        """Lloyd iterations from centres C: (labels, centres, objective Σ‖z − c‖², iterations).
+
+        The centres are the members' means (not rescaled to unit length): for unit vectors the
+        objective is then n − Σ size·‖mean‖², and ‖mean‖² is the mean pairwise cosine of a topic,
+        so k-means directly maximises size-weighted topic coherence.
+        """
+        n, k = len(Z), len(C)
+        C = np.array(C, dtype=np.float64)
+        labels, best = _assign(Z, C, -0.5 * np.einsum("ij,ij->i", C, C))
+        Zt = np.ascontiguousarray(Z.T)
+        rounds = 0
+        while rounds < self.max_iter:
+            rounds += 1
+            sums = _group_sums(Z, labels, k, Zt)
+            counts = np.bincount(labels, minlength=k)
+            empty = np.where(counts == 0)[0]
+            C = sums / np.maximum(counts, 1)[:, None]
+            if len(empty):
+                # An empty centre moves to the documents the others serve worst.
+                C[empty] = Z[np.argsort(best, kind="stable")[: len(empty)]]
+            new_labels, best = _assign(Z, C, -0.5 * np.einsum("ij,ij->i", C, C))
+            changed = int((new_labels != labels).sum())
+            labels = new_labels
+            if changed <= self.tol * n:
+                break
+        # ‖z − c‖² = 1 − 2(z·c − ‖c‖²/2) for unit z
+        objective = float(n - 2.0 * best.sum(dtype=np.float64))
+        return labels, C.astype(np.float32), objective, rounds
 
     def _kmeans(self, Z: np.ndarray, init: np.ndarray | str, k: int) -> tuple[np.ndarray, np.ndarray, float]:
         # Small inputs: one thread (OpenMP start-up and spinning cost more than they save on a busy box).
@@ -112,30 +314,29 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
             return self._kmeans_run(Z, init, k)
 
     def _kmeans_run(self, Z: np.ndarray, init: np.ndarray | str, k: int) -> tuple[np.ndarray, np.ndarray, float]:
-        if isinstance(init, str) and len(Z) > 4 * self.batch_size:
-            # Seed Lloyd's iterations cheaply on large inputs.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                mbk = MiniBatchKMeans(
-                    n_clusters=k, init="k-means++", n_init=3, batch_size=self.batch_size,
-                    random_state=self.random_state, max_iter=20,
-                ).fit(Z)
-            init = mbk.cluster_centers_
-        with warnings.catch_warnings():
-            # Duplicate texts can leave fewer distinct points than k; tidying drops the empty clusters.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            km = KMeans(
-                n_clusters=k, init=init, n_init=1 if not isinstance(init, str) else 3,
-                max_iter=self.max_iter, random_state=self.random_state,
-            ).fit(Z)
-        return km.labels_, km.cluster_centers_, float(km.inertia_)
+        if not isinstance(init, str):
+            labels, C, obj, self.n_iter_ = self._lloyd(Z, np.asarray(init, dtype=np.float32))
+            return labels, C, obj
+        rng = np.random.default_rng(self.random_state)
+        # Large inputs are seeded on a sample: the seeding's cost grows with n × k.
+        S = Z if len(Z) <= self.init_sample else Z[np.sort(rng.choice(len(Z), self.init_sample, replace=False))]
+        best: tuple[np.ndarray, np.ndarray, float, int] | None = None
+        for _ in range(max(1, self.n_init)):
+            run = self._lloyd(S, self._kmeans_pp(S, k, rng))
+            if best is None or run[2] < best[2]:
+                best = run
+        assert best is not None
+        labels, C, obj, self.n_iter_ = best if S is Z else self._lloyd(Z, best[1])
+        return labels, C, obj
 
     def _warm_centres(self, Z: np.ndarray, init_labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         prev = sorted(int(v) for v in np.unique(init_labels) if v >= 0)
-        centres = [Z[init_labels == lab].mean(axis=0) for lab in prev]
+        sums = _group_sums(Z, init_labels, max(prev) + 1 if prev else 0)
+        sizes_all = np.bincount(init_labels[init_labels >= 0], minlength=len(sums))
+        centres = [sums[lab] / sizes_all[lab] for lab in prev]
         origin = list(prev)
         if len(centres) > k:  # keep the largest previous topics
-            sizes = [int((init_labels == lab).sum()) for lab in prev]
+            sizes = [int(sizes_all[lab]) for lab in prev]
             keep = sorted(np.argsort(sizes, kind="stable")[::-1][:k])
             centres = [centres[i] for i in keep]
             origin = [origin[i] for i in keep]
@@ -144,10 +345,10 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         if missing > 0:
             # New centres where the old topics serve documents worst (k-means++ style D² sampling).
             rng = np.random.default_rng(self.random_state)
-            best = (Z @ C.T).max(axis=1) if len(C) else np.full(len(Z), -1.0, np.float32)
+            best = _assign(Z, C)[1] if len(C) else np.full(len(Z), -1.0, np.float32)
             extra = []
             for _ in range(missing):
-                d2 = np.clip(1.0 - best, 0, None) ** 2
+                d2 = np.clip(1.0 - best.astype(np.float64), 0, None) ** 2
                 total = float(d2.sum())
                 i = int(rng.choice(len(Z), p=d2 / total)) if total > 0 else int(rng.integers(len(Z)))
                 extra.append(Z[i])
@@ -160,7 +361,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
 
     def _tidy(self, Z: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dissolve small clusters, mark outliers, renumber by size; returns labels, sims, kept centre indices."""
-        C = _unit_rows(centres)
+        C = _unit_rows(np.array(centres, dtype=np.float32))
         alive = np.ones(len(C), dtype=bool)
         labels = labels.copy()
         while True:
@@ -182,14 +383,17 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         has = labels >= 0
         sims[has] = np.einsum("ij,ij->i", Z[has], C[labels[has]])
         outlier = has & (sims < self.min_similarity)
-        if self.outlier_z > 0:
+        if self.outlier_z > 0 and has.any():
             # Far out in the tail of its own topic: judged against that topic's spread, so the rule
             # means the same in any embedding or term space.
-            for t in np.where(alive)[0]:
-                m = labels == t
-                if m.sum() >= 3:
-                    s = sims[m]
-                    outlier[m] |= s < s.mean() - self.outlier_z * s.std()
+            lab = labels[has]
+            s = sims[has].astype(np.float64)
+            count = np.bincount(lab, minlength=len(C))
+            mean = np.bincount(lab, weights=s, minlength=len(C)) / np.maximum(count, 1)
+            var = np.bincount(lab, weights=(s - mean[lab]) ** 2, minlength=len(C)) / np.maximum(count, 1)
+            cut = mean - self.outlier_z * np.sqrt(var)
+            tail = (count[lab] >= 3) & (s < cut[lab])
+            outlier[np.where(has)[0][tail]] = True
         labels[outlier] = -1
         kept = np.where(alive)[0]
         sizes = np.bincount(labels[labels >= 0], minlength=len(C))[kept]
@@ -209,11 +413,13 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         scan, or -1. The previous topics seed the centres; a fresh k-means++ start replaces them
         only when it lowers the objective by more than `restart_gain`.
         """
+        del y
         n = X.shape[0]
         self.reducer_ = self._fit_reducer(X) if n >= 3 else None
         Z = self.transform(X) if n else np.zeros((0, 1), np.float32)
         self.start_ = "cold"
         self.inertia_ = 0.0
+        self.n_iter_ = 0
         k = choose_n_topics(
             n, n_topics=self.n_topics, topics_per_sqrt=self.topics_per_sqrt,
             min_topics=self.min_topics, max_topics=self.max_topics,
@@ -225,6 +431,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
             self.cluster_centers_ = np.zeros((0, Z.shape[1]), dtype=np.float32)
             self.n_topics_ = 0
             self.warm_origin_ = np.zeros(0, dtype=np.int64)
+            self.inertia_cold_, self.inertia_warm_ = 0.0, None
             return self
         labels, centres, inertia = self._kmeans(Z, "k-means++", k)
         origin = np.full(len(centres), -1)
@@ -241,10 +448,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         self.labels_, self.similarities_, kept = self._tidy(Z, labels, centres)
         self.warm_origin_ = origin[kept] if len(kept) else np.zeros(0, dtype=np.int64)
         self.n_topics_ = len(kept)
-        centres_out = np.zeros((self.n_topics_, Z.shape[1]), dtype=np.float32)
-        for t in range(self.n_topics_):
-            centres_out[t] = Z[self.labels_ == t].mean(axis=0)
-        self.cluster_centers_ = _unit_rows(centres_out)
+        self.cluster_centers_ = _unit_rows(_group_sums(Z, self.labels_, self.n_topics_))
         return self
 
     def fit_predict(self, X: Any, y: Any = None, init_labels: np.ndarray | None = None) -> np.ndarray:
@@ -256,6 +460,5 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         Z = self.transform(X)
         if not self.n_topics_:
             return np.full(len(Z), -1, dtype=np.int64)
-        sims = Z @ self.cluster_centers_.T
-        best = sims.argmax(axis=1)
-        return np.where(sims[np.arange(len(Z)), best] >= self.min_similarity, best, -1)
+        best, sims = _assign(Z, self.cluster_centers_)
+        return np.where(sims >= self.min_similarity, best, -1)

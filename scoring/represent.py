@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -20,32 +21,30 @@ _EN_WORD = re.compile(r"(?:\d+[^\W\d_]|[^\W\d_])[^\W_]*(?:[-'][^\W_]+)*")
 _ACADEMIC = ["paper", "papers", "propose", "proposed", "proposes", "present", "presents", "presented", "approach", "approaches", "method", "methods", "methodology", "result", "results", "show", "shows", "shown", "demonstrate", "demonstrates", "demonstrated", "experiment", "experiments", "experimental", "novel", "new", "existing", "based", "using", "use", "used", "uses", "work", "works", "study", "studies", "analysis", "problem", "problems", "task", "tasks", "performance", "state-of-the-art", "art", "state", "effective", "efficient", "efficiently", "improve", "improved", "improves", "improvement", "significantly", "significant", "various", "different", "large", "small", "high", "low", "better", "best", "first", "second", "also", "however", "furthermore", "moreover", "paper's", "can", "could", "may", "might", "would", "one", "two", "three", "well", "via", "within", "without", "towards", "toward", "extensive", "code", "available", "publicly", "datasets", "dataset", "benchmark", "benchmarks", "framework", "frameworks", "outperforms", "achieve", "achieves", "achieved", "achieving", "address", "addresses", "introduce", "introduces", "introduced", "provide", "provides", "including", "include", "includes", "recent", "recently", "previous", "prior", "key", "main", "general", "specific", "particular", "often", "allow", "allows", "enable", "enables", "enabling", "make", "makes", "made", "take", "takes", "given", "give", "gives", "show", "able", "thus", "hence"]
 
 
-def _english_stopwords() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+# scikit-learn's ENGLISH_STOP_WORDS (318 words, BSD licence), copied: importing scikit-learn for a
+# word list costs ~150 MB and ~2 s in every process that describes topics.
+_GENERAL = ["a", "about", "above", "across", "after", "afterwards", "again", "against", "all", "almost", "alone", "along", "already", "also", "although", "always", "am", "among", "amongst", "amoungst", "amount", "an", "and", "another", "any", "anyhow", "anyone", "anything", "anyway", "anywhere", "are", "around", "as", "at", "back", "be", "became", "because", "become", "becomes", "becoming", "been", "before", "beforehand", "behind", "being", "below", "beside", "besides", "between", "beyond", "bill", "both", "bottom", "but", "by", "call", "can", "cannot", "cant", "co", "con", "could", "couldnt", "cry", "de", "describe", "detail", "do", "done", "down", "due", "during", "each", "eg", "eight", "either", "eleven", "else", "elsewhere", "empty", "enough", "etc", "even", "ever", "every", "everyone", "everything", "everywhere", "except", "few", "fifteen", "fifty", "fill", "find", "fire", "first", "five", "for", "former", "formerly", "forty", "found", "four", "from", "front", "full", "further", "get", "give", "go", "had", "has", "hasnt", "have", "he", "hence", "her", "here", "hereafter", "hereby", "herein", "hereupon", "hers", "herself", "him", "himself", "his", "how", "however", "hundred", "i", "ie", "if", "in", "inc", "indeed", "interest", "into", "is", "it", "its", "itself", "keep", "last", "latter", "latterly", "least", "less", "ltd", "made", "many", "may", "me", "meanwhile", "might", "mill", "mine", "more", "moreover", "most", "mostly", "move", "much", "must", "my", "myself", "name", "namely", "neither", "never", "nevertheless", "next", "nine", "no", "nobody", "none", "noone", "nor", "not", "nothing", "now", "nowhere", "of", "off", "often", "on", "once", "one", "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "ourselves", "out", "over", "own", "part", "per", "perhaps", "please", "put", "rather", "re", "same", "see", "seem", "seemed", "seeming", "seems", "serious", "several", "she", "should", "show", "side", "since", "sincere", "six", "sixty", "so", "some", "somehow", "someone", "something", "sometime", "sometimes", "somewhere", "still", "such", "system", "take", "ten", "than", "that", "the", "their", "them", "themselves", "then", "thence", "there", "thereafter", "thereby", "therefore", "therein", "thereupon", "these", "they", "thick", "thin", "third", "this", "those", "though", "three", "through", "throughout", "thru", "thus", "to", "together", "too", "top", "toward", "towards", "twelve", "twenty", "two", "un", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "well", "were", "what", "whatever", "when", "whence", "whenever", "where", "whereafter", "whereas", "whereby", "wherein", "whereupon", "wherever", "whether", "which", "while", "whither", "who", "whoever", "whole", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves"]
 
-    return frozenset(ENGLISH_STOP_WORDS) | frozenset(_ACADEMIC)
-
-
-STOPWORDS_EN = _english_stopwords()
+STOPWORDS_EN = frozenset(_GENERAL) | frozenset(_ACADEMIC)
 
 
 def english_terms(text: str | None) -> list[str]:
     """Content words (3+ letters, stopwords removed) and two-word phrases of adjacent content words."""
     if not text:
         return []
-    words = _EN_WORD.findall(text.lower())
     terms: list[str] = []
+    append = terms.append  # the hot loop of describing topics: locals, no attribute look-ups
+    stop = STOPWORDS_EN
     prev: str | None = None
-    for w in words:
+    for w in _EN_WORD.findall(text.lower()):
         if "'" in w:
-            w = w.split("'", 1)[0]  # "model's" → "model", "don't" → "don" (a stopword)
-        short = len(w) < 3 and not (w[0].isdigit() and w[-1].isalpha())  # keep "3d", "6g"
-        if w in STOPWORDS_EN or short:
+            w = w.partition("'")[0]  # "model's" → "model", "don't" → "don" (a stopword)
+        if w in stop or (len(w) < 3 and not (w[0].isdigit() and w[-1].isalpha())):  # keep "3d", "6g"
             prev = None
             continue
-        terms.append(w)
+        append(w)
         if prev is not None:
-            terms.append(f"{prev} {w}")
+            append(prev + " " + w)
         prev = w
     return terms
 
@@ -85,25 +84,23 @@ def class_tfidf(
     """
     df_by_topic: dict[int, Counter[str]] = {}
     sizes: dict[int, int] = {}
+    distinct_sets: list[set[frozenset[str]]] = []
     for topic, docs in term_lists_by_topic.items():
-        c: Counter[str] = Counter()
         # Near-identical texts (a hot-list title repeated day after day) count once.
         distinct = {frozenset(terms) for terms in docs if terms}
-        for terms in distinct:
-            c.update(terms)
-        df_by_topic[topic] = c
+        df_by_topic[topic] = Counter(chain.from_iterable(distinct))  # counted in C, not term by term
         sizes[topic] = max(len(distinct), 1)
-    total: Counter[str] = Counter()
-    for c in df_by_topic.values():
-        total.update(c)
+        distinct_sets.append(distinct)
+    total: Counter[str] = Counter(chain.from_iterable(chain.from_iterable(distinct_sets)))
     if not total:
         return {t: [] for t in term_lists_by_topic}
-    mean_mass = sum(sum(c.values()) for c in df_by_topic.values()) / max(len(df_by_topic), 1)
+    mean_mass = sum(total.values()) / max(len(df_by_topic), 1)
+    idf = {term: math.log(1.0 + mean_mass / f) for term, f in total.items()}
     out: dict[int, list[tuple[str, float]]] = {}
     for topic, c in df_by_topic.items():
         need = min(min_docs, sizes[topic])
         scored = [
-            (term, (n / sizes[topic]) * math.log(1.0 + mean_mass / total[term]))
+            (term, (n / sizes[topic]) * idf[term])
             for term, n in c.items()
             if n >= need
         ]
@@ -141,15 +138,20 @@ def make_label(keywords: Sequence[str], n_terms: int = 3) -> str:
     return " / ".join(keywords[:n_terms])
 
 
-def sample_members(
-    labels: np.ndarray, similarities: np.ndarray, sample_per_topic: int, random_state: int = 42
-) -> dict[int, list[int]]:
-    """Which members of each topic to read for keywords: the most central half and a seeded random draw from the rest."""
+def _ranked_members(labels: np.ndarray, similarities: np.ndarray) -> dict[int, np.ndarray]:
+    """Each topic's member rows, most central first (ties by row): one sort for all topics, not one scan per topic."""
+    assigned = np.where(labels >= 0)[0]
+    # By topic, then by descending similarity, then by row (lexsort: the last key is the first).
+    order = assigned[np.lexsort((assigned, -similarities[assigned], labels[assigned]))]
+    topics, starts = np.unique(labels[order], return_index=True)
+    ends = list(starts[1:]) + [len(order)]
+    return {int(t): order[a:b] for t, a, b in zip(topics, starts, ends, strict=True)}
+
+
+def _sample_ranked(ranked: dict[int, np.ndarray], sample_per_topic: int, random_state: int) -> dict[int, list[int]]:
     rng = np.random.default_rng(random_state)
     chosen: dict[int, list[int]] = {}
-    for topic in sorted(int(t) for t in np.unique(labels) if t >= 0):
-        idx = np.where(labels == topic)[0]
-        order = idx[np.argsort(-similarities[idx], kind="stable")]
+    for topic, order in ranked.items():
         if len(order) <= sample_per_topic:
             chosen[topic] = [int(i) for i in order]
         else:
@@ -157,6 +159,13 @@ def sample_members(
             rest = rng.choice(order[sample_per_topic // 2 :], size=sample_per_topic - len(core), replace=False)
             chosen[topic] = [int(i) for i in np.concatenate([core, np.sort(rest)])]
     return chosen
+
+
+def sample_members(
+    labels: np.ndarray, similarities: np.ndarray, sample_per_topic: int, random_state: int = 42
+) -> dict[int, list[int]]:
+    """Which members of each topic to read for keywords: the most central half and a seeded random draw from the rest."""
+    return _sample_ranked(_ranked_members(labels, similarities), sample_per_topic, random_state)
 
 
 def describe_topics(
@@ -178,14 +187,14 @@ def describe_topics(
 
     term_lists maps a document's row index to its terms; only the rows `sample_members` picks are read.
     """
-    chosen = sample_members(labels, similarities, sample_per_topic, random_state)
+    ranked = _ranked_members(labels, similarities)
+    chosen = _sample_ranked(ranked, sample_per_topic, random_state)
     by_topic = {t: [term_lists[i] or [] for i in members] for t, members in chosen.items()}
     shares: dict[int, dict[str, float]] = {}
     scored = class_tfidf(by_topic, n_keywords=n_keywords, shares=shares)
     out: dict[int, TopicDescription] = {}
     for topic in chosen:
-        idx = np.where(labels == topic)[0]
-        central = idx[np.argsort(-similarities[idx], kind="stable")][:n_representatives]
+        central = ranked[topic][:n_representatives]
         best = pick_keywords(scored.get(topic, []), n_keywords)
         words = tuple(t for t, _ in best)
         label = make_label(words, n_label_terms)

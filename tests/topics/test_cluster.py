@@ -84,3 +84,59 @@ def test_sparse_input_and_too_few_documents() -> None:
     assert est.n_topics_ == 2
     tiny = TopicClusterer(min_topic_size=5).fit(X[:3])
     assert tiny.n_topics_ == 0 and (tiny.labels_ == -1).all()
+
+
+def test_pca_spans_the_same_subspace_as_sklearn_and_uses_float32() -> None:
+    from sklearn.decomposition import PCA
+
+    from scoring.cluster import _PCA
+
+    rng = np.random.default_rng(3)
+    X = (rng.standard_normal((400, 24)) * np.linspace(3, 0.1, 24)).astype(np.float32)
+    ours = _PCA(5).fit(X)
+    ref = PCA(n_components=5, svd_solver="full").fit(X)
+    # Same components up to sign: |cos| of each pair is 1.
+    cos = np.abs(np.sum(ours.components_ * ref.components_, axis=1))
+    assert np.allclose(cos, 1.0, atol=1e-4)
+    Z = ours.transform(X)
+    assert Z.dtype == np.float32
+    assert np.allclose(np.abs(Z), np.abs(ref.transform(X)), atol=1e-3)
+
+
+def test_kmeans_objective_is_no_worse_than_sklearns() -> None:
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((1500, 16)).astype(np.float32)  # no clear groups: the hard case for seeding
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    est = TopicClusterer(n_topics=30, n_components=16, min_topic_size=1, outlier_z=0, min_similarity=-1)
+    _, _, ours = est._kmeans(X, "k-means++", 30)
+    ref = KMeans(n_clusters=30, n_init=3, random_state=42).fit(X).inertia_
+    assert ours <= ref * 1.01
+
+
+def test_large_inputs_are_seeded_on_a_sample_and_stay_deterministic() -> None:
+    X, y = blobs(n_per=400, k=5, dim=24)
+    a = TopicClusterer(n_topics=5, n_components=8, init_sample=500).fit(X)
+    b = TopicClusterer(n_topics=5, n_components=8, init_sample=500).fit(X)
+    assert np.array_equal(a.labels_, b.labels_)
+    assert purity(a.labels_, y) > 0.99
+
+
+def test_from_config_is_what_the_analysis_stage_builds() -> None:
+    from scoring.analysis import _clusterer
+    from scoring.topics_config import load_topics_config
+
+    cfg = load_topics_config().cluster
+    assert TopicClusterer.from_config(cfg).get_params() == _clusterer(cfg).get_params()
+    assert TopicClusterer.from_config(cfg, n_topics=7).n_topics == 7
+
+
+def test_clustering_and_description_import_neither_sklearn_nor_scipy_nor_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, scoring.cluster, scoring.represent; "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'pandas', 'torch', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"

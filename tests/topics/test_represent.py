@@ -61,3 +61,25 @@ def test_english_terms_keep_accented_words_whole_and_drop_contractions() -> None
     assert "göbekli" in terms and "göbekli tepe" in terms
     assert "model" in terms and not any("'" in t for t in terms)
     assert "3d-aware" in terms and "6g" in terms and "2024" not in terms
+
+
+def test_general_stopwords_are_sklearns_list() -> None:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from scoring.represent import _GENERAL, STOPWORDS_EN
+
+    assert set(_GENERAL) == set(ENGLISH_STOP_WORDS)
+    assert set(ENGLISH_STOP_WORDS) <= STOPWORDS_EN
+
+
+def test_sampled_members_are_the_most_central_half_plus_a_seeded_draw() -> None:
+    from scoring.represent import sample_members
+
+    labels = np.array([1, 0, 1, 1, 0, 1, 1, -1, 1, 1])
+    sims = np.array([0.5, 0.9, 0.7, 0.7, 0.1, 0.2, 0.9, 1.0, 0.3, 0.4], dtype=np.float32)
+    a = sample_members(labels, sims, 4, random_state=1)
+    assert a == sample_members(labels, sims, 4, random_state=1)
+    assert a[0] == [1, 4]  # small topic: all members, most central first
+    assert a[1][:2] == [6, 2]  # ties by row: 2 before 3
+    assert len(a[1]) == 4 and set(a[1][2:]) <= {0, 3, 5, 8, 9}
+    assert 7 not in sum(a.values(), [])
