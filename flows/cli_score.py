@@ -56,6 +56,9 @@ def score_cmd(
     scan_id: str | None = typer.Option(None, "--scan-id", help="Scan to store the scores under (default: asof-DATE, or this ISO week)."),
     weights: Path | None = typer.Option(None, "--weights", help="Weights file (default: scoring/weights.toml)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
+    force: bool = typer.Option(
+        False, "--force", help="Recompute even when nothing the scores rest on changed (else they are carried over)."
+    ),
 ) -> None:
     """Score every technology: strategic, disruptive, horizon with TRL band, each with its reasons."""
     from scoring.screening import score_scan
@@ -67,7 +70,7 @@ def score_cmd(
     sid = scan_id or default_scan_id(day)
     with writer() as con:
         try:
-            summary = score_scan(con, scan_id=sid, as_of=day, weights_path=weights)
+            summary = score_scan(con, scan_id=sid, as_of=day, weights_path=weights, force=force)
         except ValueError as exc:
             raise fail(str(exc)) from None
         rows = store.read_scores(con, sid)
@@ -78,6 +81,8 @@ def score_cmd(
             f"strategic {summary.strategic_yes}, disruptive {summary.disruptive_yes}; "
             f"{summary.documents_read} linked documents read in {summary.seconds:.1f} s; weights {summary.weights_hash[:12]}"
         )
+        if summary.changed and not summary.reused_from:
+            console.print(f"recomputed: changed since the previous scored scan: {', '.join(summary.changed)}")
         for note in summary.notes:
             console.print(f"[yellow]{note}[/]")
     emit(_score_rows(rows), fmt, title=f"Screening scores, scan {sid}")

@@ -1,15 +1,17 @@
 """The weekly scan as plain functions: crawl → ingest → analyse → score → publish, resumable by stage.
 
 Prefect (flows/weekly.py) wraps these functions as tasks; the CLI can also call them directly. Each
-stage opens the warehouse for writing only while it works, records its outcome in `scan_stages`,
-and is skipped when a re-run of the same scan finds it already succeeded — so a failed or killed
-scan resumes without redoing finished work, and every stage is itself idempotent.
+stage holds the warehouse for writing while it works (`run_scan` holds one connection from the first
+stage after the crawl to the end), records its outcome in `scan_stages`, and is skipped when a re-run
+of the same scan finds it already succeeded — so a failed or killed scan resumes without redoing
+finished work, and every stage is itself idempotent.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -34,6 +36,8 @@ class ScanOptions:
     scan_id: str | None = None
     fake_embedder: bool = False  # tests and dry runs: a deterministic hashing embedder, no model load
     crawl_timeout: float | None = 900.0
+    force_score: bool = False  # recompute scores even when their inputs equal an earlier scan's
+
 
     def to_params(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path | dt.date) else v) for k, v in asdict(self).items()}
@@ -60,17 +64,54 @@ def default_scan_id(opts: ScanOptions, today: dt.date | None = None) -> str:
     return f"{year}-W{week:02d}"
 
 
+# A writer connection held by an enclosing `holding_writer` (per thread, per database path): the
+# stages and their bookkeeping reuse it instead of opening and migrating the warehouse again.
+_HELD = threading.local()
+
+
+def _held() -> dict[str, Any]:
+    held = getattr(_HELD, "connections", None)
+    if held is None:
+        held = _HELD.connections = {}
+    return held
+
+
 @contextlib.contextmanager
 def _writer(settings: Settings) -> Iterator[Any]:
+    """A migrated writer connection: the one held by an enclosing `holding_writer`, else a fresh one."""
+    held = _held().get(str(settings.db_path))
+    if held is not None:
+        yield held
+        return
     from warehouse.db import connect_writer
-    from warehouse.migrate import migrate
+    from warehouse.migrate import migrate_once
 
     con = connect_writer(settings.db_path)
     try:
-        migrate(con)
+        migrate_once(con, settings.db_path)
         yield con
     finally:
         con.close()
+
+
+@contextlib.contextmanager
+def holding_writer(settings: Settings) -> Iterator[Any]:
+    """Hold one writer connection for a block of stages (each open and migration check cost ~0.1 s).
+
+    Other processes cannot open the live file meanwhile (they read the published copy), as while
+    any one stage runs; crawls are left out, since a crawl may wait on the warehouse for minutes.
+    """
+    key = str(settings.db_path)
+    held = _held()
+    if key in held:
+        yield held[key]
+        return
+    with _writer(settings) as con:
+        held[key] = con
+        try:
+            yield con
+        finally:
+            del held[key]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,7 +187,9 @@ def score_technologies(settings: Settings, opts: ScanOptions, scan_id: str) -> d
 
     with _writer(settings) as con:
         resolved = resolve_due(con, opts.as_of or dt.date.today())
-        summary = score_scan(con, scan_id=scan_id, as_of=opts.as_of, weights_path=opts.weights_path)
+        summary = score_scan(
+            con, scan_id=scan_id, as_of=opts.as_of, weights_path=opts.weights_path, force=opts.force_score
+        )
         frozen = freeze_forecasts(con, scan_id)
     out = summary if isinstance(summary, dict) else asdict(summary)
     return {**out, "forecasts_resolved": resolved, "forecasts_frozen": frozen}
@@ -194,6 +237,14 @@ def run_stage(
     settings: Settings, opts: ScanOptions, scan_id: str, stage: str, fn: StageFn, *, force: bool = False
 ) -> StageResult:
     """Run one stage unless it already succeeded for this scan; record what happened."""
+    # Checking, running and recording a stage share one connection (crawls open their own, briefly).
+    with contextlib.nullcontext() if stage == "crawl" else holding_writer(settings):
+        return _run_stage(settings, opts, scan_id, stage, fn, force=force)
+
+
+def _run_stage(
+    settings: Settings, opts: ScanOptions, scan_id: str, stage: str, fn: StageFn, *, force: bool
+) -> StageResult:
     from warehouse.scans_store import record_stage, stage_status
 
     if not force:
@@ -256,18 +307,26 @@ def run_scan(
 ) -> tuple[str, str, list[StageResult]]:
     """Run a whole scan without Prefect; returns (scan_id, status, stage results)."""
     fns = dict(stages or DEFAULT_STAGES)
-    scan_id, _resumed = begin_scan(settings, opts)
     results: list[StageResult] = []
-    for stage in STAGES:
-        if stage == "crawl" and not opts.crawl:
-            continue
-        try:
-            result = run_stage(settings, opts, scan_id, stage, fns[stage])
-        except Exception as exc:
-            end_scan(settings, scan_id, results, error=f"{stage}: {type(exc).__name__}: {exc}")
-            raise ScanFailed(scan_id, stage, exc) from exc
-        results.append(result)
-    status = end_scan(settings, scan_id, results)
+    with contextlib.ExitStack() as held:
+        # One writer connection from the first stage after the crawl to the end of the scan.
+        holding = not opts.crawl
+        if holding:
+            held.enter_context(holding_writer(settings))
+        scan_id, _resumed = begin_scan(settings, opts)
+        for stage in STAGES:
+            if stage == "crawl" and not opts.crawl:
+                continue
+            if stage != "crawl" and not holding:
+                holding = True
+                held.enter_context(holding_writer(settings))
+            try:
+                result = run_stage(settings, opts, scan_id, stage, fns[stage])
+            except Exception as exc:
+                end_scan(settings, scan_id, results, error=f"{stage}: {type(exc).__name__}: {exc}")
+                raise ScanFailed(scan_id, stage, exc) from exc
+            results.append(result)
+        status = end_scan(settings, scan_id, results)
     return scan_id, status, results
 
 

@@ -7,6 +7,7 @@ so one failing source is retried on its own and, if it still fails, leaves the s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -109,10 +110,15 @@ def weekly_scan(
 
 
 @flow(name="rescore", log_prints=True)
-def rescore(scan_id: str | None = None, weights_path: str | None = None, as_of: str | None = None) -> dict[str, Any]:
-    """Re-score the latest (or a given) scan after the weights changed, then re-publish."""
+def rescore(
+    scan_id: str | None = None, weights_path: str | None = None, as_of: str | None = None, force: bool = False
+) -> dict[str, Any]:
+    """Re-score the latest (or a given) scan after the weights changed, then re-publish.
+
+    Scores whose inputs (evidence, weights, method) are unchanged are kept; force=True recomputes them.
+    """
     settings = Settings.from_env()
-    opts = _options(None, False, False, as_of, None, weights_path, scan_id, False)
+    opts = dataclasses.replace(_options(None, False, False, as_of, None, weights_path, scan_id, False), force_score=force)
     sid, _ = plain.begin_scan(settings, opts)
     results = [plain.run_stage(settings, opts, sid, s, plain.DEFAULT_STAGES[s], force=True) for s in ("score", "publish")]
     status = plain.end_scan(settings, sid, results)

@@ -10,19 +10,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scoring.chinese import (
-    ChineseSegmenter,
-    cached_segmenter,
-    has_cjk,
-    segmentation_digest,
-    taxonomy_words,
-    term_vectors,
-)
-from scoring.cluster import TopicClusterer
 from scoring.embed import (
     Embedder,
     FakeEmbedder,
@@ -31,7 +22,6 @@ from scoring.embed import (
     embedding_text,
     text_hash,
 )
-from scoring.lineage import keyword_vectors, match_topics
 from scoring.linking import (
     TopicInput,
     alias_document_links,
@@ -45,11 +35,17 @@ from scoring.linking import (
     topic_technology_links,
     vocabulary_digest,
 )
-from scoring.represent import describe_topics, english_terms, sample_members
 from scoring.taxonomy import AliasMatcher, load_taxonomy
 from scoring.topics_config import ClusterConfig, TopicsConfig, load_topics_config
 from warehouse import technologies_store as techstore
 from warehouse import topics_store as store
+
+if TYPE_CHECKING:
+    from scoring.chinese import ChineseSegmenter
+    from scoring.cluster import TopicClusterer
+
+# Clustering, representation, lineage and Chinese segmentation (scikit-learn, SciPy, jieba) are imported
+# where they are used: a re-scan with nothing new carries the topics over without ever loading them.
 
 ProgressFn = Callable[[str, int, int | None], None]
 ZH_SPACE = "zh-terms"
@@ -274,6 +270,8 @@ class _SpaceResult:
 
 
 def _clusterer(cfg: ClusterConfig, **over: Any) -> TopicClusterer:
+    from scoring.cluster import TopicClusterer
+
     params = dict(
         n_topics=cfg.n_topics, topics_per_sqrt=cfg.topics_per_sqrt, min_topics=cfg.min_topics,
         max_topics=cfg.max_topics, n_components=cfg.n_components, min_topic_size=cfg.min_topic_size,
@@ -300,6 +298,9 @@ def _cluster_space(
     warm: bool,
     next_id: Callable[[], str],
 ) -> tuple[_SpaceResult, Any]:
+    from scoring.lineage import keyword_vectors, match_topics
+    from scoring.represent import describe_topics, sample_members
+
     n = len(doc_ids)
     pos = {d: i for i, d in enumerate(doc_ids)}
     init = None
@@ -440,7 +441,6 @@ def run_analysis(
     tech_rows = techstore.load_technologies(con)
     techs = technologies_for_linking(taxonomy, tech_rows)
     vocab = vocabulary_digest(techs)
-    matcher = AliasMatcher(techs)
 
     # Documents in the window.
     since = None
@@ -477,6 +477,8 @@ def run_analysis(
         store.finish_run(con, scan_id=scan_id, status="succeeded", summary=summary.as_dict(), reused=True)
         return summary
 
+    matcher = AliasMatcher(techs)  # compiling every alias takes ~0.5 s: only when something is analysed
+    lap("alias_matcher")
     store.start_run(con, scan_id=scan_id, as_of=as_of, model=model, fingerprint=fingerprint,
                     config_digest=config.digest(), previous_scan_id=prev["scan_id"] if prev else None)
     summary.previous_scan_id = prev["scan_id"] if prev else None
@@ -514,6 +516,9 @@ def _analyse(
     scan_id = summary.scan_id
     model = embedder.name
     n = len(doc_ids)
+    from scoring.chinese import cached_segmenter, has_cjk, segmentation_digest, taxonomy_words, term_vectors
+    from scoring.represent import english_terms
+
     hash_of = dict(zip(doc_ids, hashes, strict=True))
     segmenters: list[ChineseSegmenter] = []
 

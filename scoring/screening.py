@@ -28,6 +28,14 @@ from scoring.indicators.local import load_local_vocabulary
 WEIGHTS_PATH = Path(__file__).with_name("weights.toml")
 # Bumped whenever a change to the code would change scores made with the same weights.
 METHOD_VERSION = "screening-1"
+# The code and data files scores are made by: their bytes are part of the input digest, so an edit that
+# forgot to bump METHOD_VERSION still stops a scan from copying scores the old code made.
+_CODE_FILES = (
+    Path(__file__),
+    Path(__file__).with_name("criteria.py"),
+    *sorted(Path(__file__).with_name("indicators").glob("*.py")),
+    *sorted(Path(__file__).with_name("indicators").glob("*.toml")),
+)
 
 
 def load_weights(path: Path | None = None) -> tuple[dict[str, Any], str]:
@@ -69,6 +77,9 @@ class ScoringSummary:
     seconds: float
     created_scan: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    input_digest: str = ""
+    reused_from: str | None = None  # the scan whose scores were copied because every input was equal
+    changed: tuple[str, ...] = ()  # inputs that differ from the previous scored scan's (why it recomputed)
 
 
 def _doc(row: Mapping[str, Any]) -> EvidenceDoc:
@@ -208,18 +219,66 @@ def score_rows(
     return score_rows_, ind_rows
 
 
+def _file_digest(paths: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\1")
+    return h.hexdigest()
+
+
+def input_digest(con: Any, *, as_of: dt.date, params: Mapping[str, Any], weights_hash: str) -> tuple[str, dict[str, str]]:
+    """(digest, parts): everything a score of this date depends on, so equal digests mean equal scores.
+
+    Parts: each warehouse reader's rows (`scores_store.input_digests`: linked documents, links and
+    their confidences, technologies, corpus counts, attention ranks, baseline sample, vectors), the
+    weights file, the method version and the scoring code, and as_of itself. The exact day: the
+    indicators' windows end at as_of to the day (`period_edges`, `recent_docs`) and ages are
+    fractional years (`age_years`), and stored details name the window dates, so even a day later
+    changes stored values.
+    """
+    from warehouse import scores_store as store
+
+    windows = params.get("windows", {})
+    recent_months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
+    coherence = params.get("indicators", {}).get("coherence", {})
+    prominence = params.get("indicators", {}).get("prominence", {})
+    parts = store.input_digests(
+        con,
+        as_of=as_of,
+        min_confidence=float(params.get("evidence", {}).get("min_link_confidence", 0.5)),
+        attention_keys=list(prominence.get("attention_keys", ["points"])),
+        since=add_months(as_of, -recent_months),
+        baseline_size=int(coherence.get("baseline_sample", 2000)),
+    )
+    parts.update({
+        "as_of": as_of.isoformat(),
+        "weights": weights_hash,
+        "method": METHOD_VERSION,
+        "code": _file_digest(_CODE_FILES),
+    })
+    h = hashlib.sha256()
+    for key in sorted(parts):
+        h.update(f"{key}={parts[key]}\n".encode())
+    return h.hexdigest(), parts
+
+
 def score_scan(
     con: Any,
     *,
     scan_id: str,
     as_of: dt.date | None = None,
     weights_path: Path | None = None,
+    force: bool = False,
 ) -> ScoringSummary:
     """Score every technology for a scan and store the results (what the weekly flow calls).
 
     as_of defaults to the scan's own as_of, else today; only documents whose whole date span lies
     before it are read, so a scan replayed at a past date sees exactly what was knowable then.
     Re-scoring a scan replaces its rows. A scan row is created when the scan does not exist yet.
+
+    When the input digest (`input_digest`) equals that of a scan already scored, nothing the scores
+    rest on changed: that scan's scores and indicator values are copied to this scan id instead of
+    recomputed (a re-scan with nothing new). force=True always recomputes.
     """
     from warehouse import scores_store as store
 
@@ -227,13 +286,44 @@ def score_scan(
     if as_of is None:
         as_of = store.scan_as_of(con, scan_id) or dt.date.today()
     params, weights_hash = load_weights(weights_path)
-    evidence, ctx = gather(con, as_of=as_of, params=params)
-    scores = [score_evidence(ev, ctx) for ev in evidence]
+    digest, parts = input_digest(con, as_of=as_of, params=params, weights_hash=weights_hash)
     created = store.ensure_scan(
         con, scan_id, as_of, {"step": "score", "weights_hash": weights_hash, "method_version": METHOD_VERSION}
     )
-    rows, ind_rows = score_rows(scan_id, as_of, scores, weights_hash, dt.datetime.now())
-    store.write_scores(con, scan_id, rows, ind_rows)
+    run = {"as_of": as_of, "input_digest": digest, "parts": parts, "weights_hash": weights_hash,
+           "method_version": METHOD_VERSION, "reused_from": None}
+    source = None if force else store.reusable_scan(con, input_digest=digest, scan_id=scan_id)
+    if source is not None:
+        if source == scan_id:  # already scored from these very inputs: its rows are what recomputing would store
+            note = f"scan {scan_id} was already scored from these inputs: its scores are kept"
+        else:
+            run.update(reused_from=source, scored_at=dt.datetime.now(), seconds=round(time.perf_counter() - started, 3))
+            store.copy_scores(con, from_scan=source, to_scan=scan_id, scored_at=run["scored_at"], run=run)
+            note = f"nothing the scores rest on changed since scan {source}: its scores were carried over"
+        counts = store.score_counts(con, scan_id)
+        return ScoringSummary(
+            scan_id=scan_id,
+            as_of=as_of,
+            weights_hash=weights_hash,
+            technologies=counts["technologies"],
+            horizons={h: counts["horizons"].get(h, 0) for h in (*criteria.HORIZONS, criteria.INSUFFICIENT)},
+            strategic_yes=counts["strategic_yes"],
+            disruptive_yes=counts["disruptive_yes"],
+            documents_read=counts["documents_read"],
+            seconds=round(time.perf_counter() - started, 3),
+            created_scan=created,
+            notes=(note,),
+            input_digest=digest,
+            reused_from=source,
+        )
+    previous = store.latest_score_run(con, exclude_scan_id=scan_id)
+    changed = tuple(sorted(k for k in parts if previous is None or previous["parts"].get(k) != parts[k]))
+    evidence, ctx = gather(con, as_of=as_of, params=params)
+    scores = [score_evidence(ev, ctx) for ev in evidence]
+    scored_at = dt.datetime.now()
+    rows, ind_rows = score_rows(scan_id, as_of, scores, weights_hash, scored_at)
+    run.update(scored_at=scored_at, seconds=round(time.perf_counter() - started, 3))
+    store.write_scores(con, scan_id, rows, ind_rows, run=run)
     horizons = Counter(s.horizon.horizon for s in scores)
     notes = () if scores else ("no technologies to score: sync the taxonomy into `technologies` first",)
     return ScoringSummary(
@@ -248,4 +338,6 @@ def score_scan(
         seconds=round(time.perf_counter() - started, 3),
         created_scan=created,
         notes=notes,
+        input_digest=digest,
+        changed=changed,
     )

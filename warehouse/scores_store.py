@@ -54,21 +54,10 @@ def load_technologies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     ]
 
 
-def load_evidence(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    as_of: dt.date,
-    min_confidence: float,
-    tech_ids: Sequence[str] | None = None,
-    body_chars: int = 20_000,
-) -> list[dict[str, Any]]:
-    """Every (technology, document) link at or above `min_confidence` whose document is dated before as_of."""
-    where_tech = ""
-    params: dict[str, Any] = {"as_of": as_of, "min_conf": min_confidence, "body_chars": body_chars}
-    if tech_ids is not None:
-        where_tech = "AND l.tech_id IN (SELECT unnest($tech_ids))"
-        params["tech_ids"] = list(tech_ids)
-    sql = f"""
+def _evidence_sql(*, by_tech: bool = False) -> str:
+    """Linked documents as `load_evidence` reads them (the score digest hashes the same rows)."""
+    where_tech = "AND l.tech_id IN (SELECT unnest($tech_ids))" if by_tech else ""
+    return f"""
         WITH l AS (
             SELECT tech_id, doc_id, max(confidence) AS confidence,
                    list(DISTINCT matched ORDER BY matched) FILTER (WHERE matched IS NOT NULL) AS matched
@@ -83,6 +72,24 @@ def load_evidence(
         WHERE l.confidence >= $min_conf AND d.published IS NOT NULL AND {before_as_of('d')} {where_tech}
         ORDER BY l.tech_id, d.published, d.doc_id
     """
+
+
+EVIDENCE_BODY_CHARS = 20_000
+
+
+def load_evidence(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date,
+    min_confidence: float,
+    tech_ids: Sequence[str] | None = None,
+    body_chars: int = EVIDENCE_BODY_CHARS,
+) -> list[dict[str, Any]]:
+    """Every (technology, document) link at or above `min_confidence` whose document is dated before as_of."""
+    params: dict[str, Any] = {"as_of": as_of, "min_conf": min_confidence, "body_chars": body_chars}
+    if tech_ids is not None:
+        params["tech_ids"] = list(tech_ids)
+    sql = _evidence_sql(by_tech=tech_ids is not None)
     names = ["tech_id", "doc_id", "kind", "language", "source", "published", "precision", "title", "abstract",
              "body", "countries", "affiliations", "categories", "keywords", "extra", "confidence", "matched"]
     out = []
@@ -93,13 +100,34 @@ def load_evidence(
     return out
 
 
+_SPANS_SQL = (
+    f"SELECT primary_source, published, date_precision, count(*) FROM documents d "
+    f"WHERE published IS NOT NULL AND {before_as_of('d')} GROUP BY ALL ORDER BY 1, 2, 3"
+)
+_KINDS_SQL = f"SELECT kind, count(*) FROM documents d WHERE published IS NOT NULL AND {before_as_of('d')} GROUP BY 1"
+_ATTENTION_SQL = f"""
+    WITH a AS (
+        SELECT doc_id, primary_source,
+               TRY_CAST(json_extract_string(extra, '$.' || $key) AS DOUBLE) AS v
+        FROM documents d WHERE published IS NOT NULL AND {before_as_of('d')}
+    ), r AS (
+        SELECT doc_id, percent_rank() OVER (PARTITION BY primary_source ORDER BY v) AS pct
+        FROM a WHERE v IS NOT NULL
+    )
+    SELECT r.doc_id, r.pct FROM r WHERE r.doc_id IN (SELECT doc_id FROM document_technologies)
+    ORDER BY 1
+"""
+_BASELINE_SQL = f"""
+    SELECT language, title || chr(10) || coalesce(substr(coalesce(abstract, body), 1, 800), '')
+    FROM documents d
+    WHERE published IS NOT NULL AND published >= CAST($since AS DATE) AND {before_as_of('d')}
+    ORDER BY md5(doc_id) LIMIT $size
+"""
+
+
 def source_spans(con: duckdb.DuckDBPyConnection, *, as_of: dt.date) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per source: (start ordinals, end ordinals, counts) of all its documents dated before as_of."""
-    rows = con.execute(
-        f"SELECT primary_source, published, date_precision, count(*) FROM documents d "
-        f"WHERE published IS NOT NULL AND {before_as_of('d')} GROUP BY ALL ORDER BY 1, 2, 3",
-        {"as_of": as_of},
-    ).fetchall()
+    rows = con.execute(_SPANS_SQL, {"as_of": as_of}).fetchall()
     grouped: dict[str, list[tuple[int, int, int]]] = {}
     for source, published, precision, n in rows:
         if precision == "year":
@@ -117,10 +145,7 @@ def source_spans(con: duckdb.DuckDBPyConnection, *, as_of: dt.date) -> dict[str,
 
 def kind_counts(con: duckdb.DuckDBPyConnection, *, as_of: dt.date) -> dict[str, int]:
     """All documents dated before as_of, by kind."""
-    rows = con.execute(
-        f"SELECT kind, count(*) FROM documents d WHERE published IS NOT NULL AND {before_as_of('d')} GROUP BY 1",
-        {"as_of": as_of},
-    ).fetchall()
+    rows = con.execute(_KINDS_SQL, {"as_of": as_of}).fetchall()
     return {k: int(n) for k, n in rows}
 
 
@@ -130,21 +155,7 @@ def attention_percentiles(
     """For linked documents with an attention figure (points, citations...): its percentile within its source."""
     out: dict[str, dict[str, float]] = {}
     for key in keys:
-        rows = con.execute(
-            f"""
-            WITH a AS (
-                SELECT doc_id, primary_source,
-                       TRY_CAST(json_extract_string(extra, '$.' || $key) AS DOUBLE) AS v
-                FROM documents d WHERE published IS NOT NULL AND {before_as_of('d')}
-            ), r AS (
-                SELECT doc_id, percent_rank() OVER (PARTITION BY primary_source ORDER BY v) AS pct
-                FROM a WHERE v IS NOT NULL
-            )
-            SELECT r.doc_id, r.pct FROM r WHERE r.doc_id IN (SELECT doc_id FROM document_technologies)
-            ORDER BY 1
-            """,
-            {"as_of": as_of, "key": key},
-        ).fetchall()
+        rows = con.execute(_ATTENTION_SQL, {"as_of": as_of, "key": key}).fetchall()
         for doc_id, pct in rows:
             out.setdefault(doc_id, {})[key] = float(pct)
     return out
@@ -154,16 +165,11 @@ def baseline_sample(
     con: duckdb.DuckDBPyConnection, *, as_of: dt.date, since: dt.date, size: int
 ) -> list[tuple[str | None, str]]:
     """A deterministic sample (by hash of doc id) of all documents in [since, as_of): what "random" text looks like."""
-    rows = con.execute(
-        f"""
-        SELECT language, title || chr(10) || coalesce(substr(coalesce(abstract, body), 1, 800), '')
-        FROM documents d
-        WHERE published IS NOT NULL AND published >= CAST($since AS DATE) AND {before_as_of('d')}
-        ORDER BY md5(doc_id) LIMIT $size
-        """,
-        {"as_of": as_of, "since": since, "size": size},
-    ).fetchall()
+    rows = con.execute(_BASELINE_SQL, {"as_of": as_of, "since": since, "size": size}).fetchall()
     return [(r[0], r[1]) for r in rows]
+
+
+_EMBEDDING_MODEL_SQL = "SELECT model FROM embeddings GROUP BY model ORDER BY count(*) DESC, model LIMIT 1"
 
 
 def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> dict[str, np.ndarray]:
@@ -175,7 +181,7 @@ def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> d
     ).fetchall()}
     if not {"doc_id", "model", "vector"} <= cols:
         return {}
-    model = _one(con, "SELECT model FROM embeddings GROUP BY model ORDER BY count(*) DESC, model LIMIT 1")
+    model = _one(con, _EMBEDDING_MODEL_SQL)
     if not model:
         return {}
     ids = pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())})
@@ -189,6 +195,65 @@ def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> d
     finally:
         con.unregister("_fs_emb_ids")
     return {doc_id: np.asarray(vec, dtype=np.float32) for doc_id, vec in rows}
+
+
+def _rows_digest(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]) -> str:
+    """Digest of a query's rows, whatever their order: the row count and md5 of the sorted 64-bit row hashes.
+
+    DuckDB's `hash` of the whole row (strings, lists and vectors in full) is ~6× faster than md5 of the
+    row as text; a changed row going unnoticed would take a 64-bit collision.
+    """
+    row = _one(
+        con,
+        f"SELECT count(*), coalesce(md5(string_agg(h, ',' ORDER BY h)), '') "
+        f"FROM (SELECT CAST(hash(q) AS VARCHAR) AS h FROM ({sql}) q)",
+        dict(params),
+    )
+    return f"{row[0]}:{row[1]}" if row else "0:"
+
+
+def input_digests(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date,
+    min_confidence: float,
+    attention_keys: Sequence[str],
+    since: dt.date,
+    baseline_size: int,
+) -> dict[str, str]:
+    """A digest of every warehouse row the score stage reads as of a date, by reader.
+
+    Each part hashes the very query its reader runs (same SQL, same parameters), so whatever the
+    indicators can see — linked documents' fields and link confidences, the corpus counts and
+    attention ranks behind rates, the baseline sample, the vectors of linked documents — is covered,
+    and a part that equals an earlier scan's means the reader would return the same rows.
+    """
+    evidence_params = {"as_of": as_of, "min_conf": min_confidence, "body_chars": EVIDENCE_BODY_CHARS}
+    parts = {
+        "technologies": _rows_digest(
+            con,
+            "SELECT tech_id, name_en, coalesce(name_zh, ''), coalesce(aliases, []), coalesce(direction, ''), status "
+            "FROM technologies WHERE status <> 'dismissed'",
+            {},
+        ),
+        "evidence": _rows_digest(con, _evidence_sql(), evidence_params),
+        "source_spans": _rows_digest(con, _SPANS_SQL, {"as_of": as_of}),
+        "kind_counts": _rows_digest(con, _KINDS_SQL, {"as_of": as_of}),
+        "baseline": _rows_digest(con, _BASELINE_SQL, {"as_of": as_of, "since": since, "size": baseline_size}),
+    }
+    for key in attention_keys:
+        parts[f"attention:{key}"] = _rows_digest(con, _ATTENTION_SQL, {"as_of": as_of, "key": key})
+    parts["embeddings"] = "none"
+    if _has_table(con, "embeddings"):
+        model = _one(con, _EMBEDDING_MODEL_SQL)
+        if model:
+            linked = f"SELECT DISTINCT doc_id FROM ({_evidence_sql()})"
+            parts["embeddings"] = f"{model[0]}|" + _rows_digest(
+                con,
+                f"SELECT e.doc_id, e.vector FROM embeddings e WHERE e.model = $model AND e.doc_id IN ({linked})",
+                {**evidence_params, "model": model[0]},
+            )
+    return parts
 
 
 # ───────────────────────────── scans and scores ─────────────────────────────
@@ -235,8 +300,13 @@ def write_scores(
     scan_id: str,
     scores: Sequence[Mapping[str, Any]],
     indicators: Sequence[Mapping[str, Any]],
+    run: Mapping[str, Any] | None = None,
 ) -> None:
-    """Replace a scan's scores and indicator values in one transaction (re-scoring a scan is idempotent)."""
+    """Replace a scan's scores and indicator values in one transaction (re-scoring a scan is idempotent).
+
+    `run` (a `score_runs` row) is recorded in the same transaction, so a recorded input digest always
+    stands beside complete scores.
+    """
     score_table = pa.table({
         c: pa.array(
             [_dumps(s[c]) if c in _JSON_SCORE_COLUMNS else s[c] for s in scores],
@@ -271,6 +341,97 @@ def write_scores(
         finally:
             con.unregister("_fs_scores")
             con.unregister("_fs_indicators")
+        if run is not None:
+            _record_run(con, scan_id, run)
+
+
+_RUN_COLUMNS = ("as_of", "input_digest", "parts", "weights_hash", "method_version", "reused_from", "scored_at", "seconds")
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, scan_id: str, run: Mapping[str, Any]) -> None:
+    values = [run.get(c) for c in _RUN_COLUMNS]
+    values[_RUN_COLUMNS.index("parts")] = _dumps(run.get("parts") or {})
+    con.execute("DELETE FROM score_runs WHERE scan_id = ?", [scan_id])
+    con.execute(
+        f"INSERT INTO score_runs (scan_id, {', '.join(_RUN_COLUMNS)}) VALUES (?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?)",
+        [scan_id, *values],
+    )
+
+
+def score_run(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
+    """A scan's `score_runs` row (its input digest and where its scores came from), if it was scored."""
+    row = _one(con, f"SELECT {', '.join(_RUN_COLUMNS)} FROM score_runs WHERE scan_id = ?", [scan_id])
+    if row is None:
+        return None
+    rec = dict(zip(_RUN_COLUMNS, row, strict=True))
+    rec["parts"] = json.loads(rec["parts"]) if rec["parts"] else {}
+    return {"scan_id": scan_id, **rec}
+
+
+def latest_score_run(con: duckdb.DuckDBPyConnection, *, exclude_scan_id: str | None = None) -> dict[str, Any] | None:
+    """The most recently scored scan with stored scores, other than `exclude_scan_id`."""
+    row = _one(
+        con,
+        "SELECT r.scan_id FROM score_runs r WHERE r.scan_id IS DISTINCT FROM $exclude "
+        "AND EXISTS (SELECT 1 FROM tech_scores s WHERE s.scan_id = r.scan_id) "
+        "ORDER BY r.scored_at DESC, r.scan_id DESC LIMIT 1",
+        {"exclude": exclude_scan_id},
+    )
+    return score_run(con, row[0]) if row else None
+
+
+def reusable_scan(con: duckdb.DuckDBPyConnection, *, input_digest: str, scan_id: str) -> str | None:
+    """A scan whose stored scores were made from exactly these inputs: `scan_id` itself first, else the latest."""
+    row = _one(
+        con,
+        "SELECT r.scan_id FROM score_runs r WHERE r.input_digest = $digest "
+        "AND EXISTS (SELECT 1 FROM tech_scores s WHERE s.scan_id = r.scan_id) "
+        "ORDER BY (r.scan_id = $scan) DESC, r.scored_at DESC, r.scan_id DESC LIMIT 1",
+        {"digest": input_digest, "scan": scan_id},
+    )
+    return row[0] if row else None
+
+
+def copy_scores(
+    con: duckdb.DuckDBPyConnection, *, from_scan: str, to_scan: str, scored_at: dt.datetime, run: Mapping[str, Any]
+) -> int:
+    """Copy a scan's scores and indicator values to another scan id (their inputs were equal); returns rows copied.
+
+    Only the scan id and `scored_at` change: the copy is what recomputing would have stored.
+    """
+    settle(con)
+    with transaction(con):
+        con.execute("DELETE FROM tech_scores WHERE scan_id = ?", [to_scan])
+        con.execute("DELETE FROM indicator_values WHERE scan_id = ?", [to_scan])
+        con.execute(
+            "INSERT INTO tech_scores SELECT * REPLACE (CAST($to AS VARCHAR) AS scan_id, CAST($at AS TIMESTAMP) AS scored_at) "
+            "FROM tech_scores WHERE scan_id = $from",
+            {"to": to_scan, "at": scored_at, "from": from_scan},
+        )
+        con.execute(
+            "INSERT INTO indicator_values SELECT * REPLACE (CAST($to AS VARCHAR) AS scan_id) "
+            "FROM indicator_values WHERE scan_id = $from",
+            {"to": to_scan, "from": from_scan},
+        )
+        _record_run(con, to_scan, run)
+    row = _one(con, "SELECT count(*) FROM tech_scores WHERE scan_id = ?", [to_scan])
+    return int(row[0]) if row else 0
+
+
+def score_counts(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any]:
+    """What a scan's stored scores add up to: technologies, calls by horizon, yes flags, evidence read."""
+    row = _one(
+        con,
+        "SELECT count(*), count(*) FILTER (WHERE strategic_label = 'yes'), count(*) FILTER (WHERE disruptive_label = 'yes'), "
+        "coalesce(sum(evidence_count), 0) FROM tech_scores WHERE scan_id = ?",
+        [scan_id],
+    )
+    horizons = dict(con.execute(
+        "SELECT horizon, count(*) FROM tech_scores WHERE scan_id = ? GROUP BY 1", [scan_id]
+    ).fetchall())
+    n, strategic, disruptive, docs = row or (0, 0, 0, 0)
+    return {"technologies": int(n), "strategic_yes": int(strategic), "disruptive_yes": int(disruptive),
+            "documents_read": int(docs), "horizons": {k: int(v) for k, v in horizons.items()}}
 
 
 def latest_scan_id(con: duckdb.DuckDBPyConnection) -> str | None:

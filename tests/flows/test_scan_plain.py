@@ -96,3 +96,70 @@ def test_stage_listeners_hear_start_and_end(tmp_path: Path) -> None:
         plain.STAGE_LISTENERS.remove(listener)
     assert heard[:2] == [("ingest", None), ("ingest", "succeeded")]
     assert len(heard) == 8
+
+
+def test_a_rescan_with_nothing_new_carries_everything_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real stages (fake embedder): the second scan reuses topics and scores; its scores equal a recompute."""
+    import json
+    import subprocess
+    import sys
+
+    import warehouse.db
+    from warehouse.ingest import ingest_file
+    from warehouse.migrate import migrate
+
+    settings = _settings(tmp_path)
+    con = connect_writer(settings.db_path)
+    migrate(con)
+    ingest_file(con, Path(__file__).parents[1] / "fixtures" / "corpus" / "arxiv_sample.jsonl")
+    con.close()
+    opts = {"crawl": False, "fake_embedder": True, "as_of": dt.date(2026, 1, 1)}
+    _, status, first = plain.run_scan(settings, plain.ScanOptions(scan_id="r1", **opts))
+    assert status == "succeeded"
+
+    opened: list[Path] = []
+    real_connect = warehouse.db.connect_writer
+
+    def counting(db_path: Path) -> Any:
+        opened.append(db_path)
+        return real_connect(db_path)
+
+    monkeypatch.setattr(warehouse.db, "connect_writer", counting)
+    _, status, again = plain.run_scan(settings, plain.ScanOptions(scan_id="r2", **opts))
+    assert status == "succeeded"
+    assert opened == [settings.db_path]  # one writer connection for the whole scan
+    by_stage = {r.stage: r.summary for r in again}
+    assert by_stage["analyse"]["reused"] is True
+    assert by_stage["score"]["reused_from"] == "r1"
+    assert by_stage["score"]["forecasts_frozen"] == {r.stage: r.summary for r in first}["score"]["forecasts_frozen"]
+    assert by_stage["score"]["forecasts_resolved"] == 0
+
+    # In a fresh process, as the weekly job starts: no clustering or embedding library is imported.
+    code = (
+        "import datetime as dt, json, sys; from flows import scan as plain; from flows.settings import Settings; "
+        f"plain.run_scan(Settings(home=__import__('pathlib').Path({str(tmp_path)!r})), plain.ScanOptions("
+        "scan_id='r2b', crawl=False, fake_embedder=True, as_of=dt.date(2026, 1, 1))); "
+        "print(json.dumps(sorted(m for m in ('sklearn', 'scipy', 'torch', 'sentence_transformers', 'jieba') if m in sys.modules)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+    monkeypatch.undo()
+    _, _, forced = plain.run_scan(settings, plain.ScanOptions(scan_id="r3", force_score=True, **opts))
+    assert {r.stage: r.summary for r in forced}["score"]["reused_from"] is None
+    con = connect_writer(settings.db_path)
+    try:
+        def stored(scan: str) -> list[tuple]:
+            return con.execute(
+                "SELECT * EXCLUDE (scan_id, scored_at) FROM tech_scores WHERE scan_id = ? ORDER BY tech_id", [scan]
+            ).fetchall() + con.execute(
+                "SELECT * EXCLUDE (scan_id) FROM indicator_values WHERE scan_id = ? ORDER BY tech_id, indicator", [scan]
+            ).fetchall()
+
+        assert stored("r2") and stored("r2") == stored("r3")
+        # Freezing the carried-over scan's forecasts again adds nothing.
+        from scoring.ledger import freeze_forecasts
+
+        assert freeze_forecasts(con, "r2") == 0
+    finally:
+        con.close()

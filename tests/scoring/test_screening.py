@@ -55,7 +55,7 @@ def test_as_of_scoring_ignores_later_documents(screening_con: Any, doc_id_of: An
 
 def test_scoring_is_deterministic(screening_con: Any) -> None:
     def stored(scan: str) -> list[tuple]:
-        score_scan(screening_con, scan_id=scan, as_of=AS_OF)
+        score_scan(screening_con, scan_id=scan, as_of=AS_OF, force=True)  # computed each time, never carried over
         rows = screening_con.execute(
             "SELECT tech_id, strategic, disruptive, horizon, horizon_confidence, trl_band, CAST(reasons AS VARCHAR) "
             "FROM tech_scores WHERE scan_id = ? ORDER BY tech_id", [scan]).fetchall()
@@ -66,7 +66,7 @@ def test_scoring_is_deterministic(screening_con: Any) -> None:
 
     assert stored("replay-a") == stored("replay-b")
     # Re-scoring a scan replaces its rows instead of adding to them.
-    score_scan(screening_con, scan_id="replay-a", as_of=AS_OF)
+    score_scan(screening_con, scan_id="replay-a", as_of=AS_OF, force=True)
     assert screening_con.execute("SELECT count(*) FROM tech_scores WHERE scan_id = 'replay-a'").fetchall() == [(3,)]
 
 

@@ -51,3 +51,19 @@ def test_badly_named_migration_is_an_error(tmp_path: Path) -> None:
     (folder / "1_x.sql").write_text("SELECT 1;")
     with pytest.raises(WarehouseError, match="NNN_name.sql"):
         available_migrations(folder)
+
+
+def test_migrate_once_checks_cheaply_and_still_migrates_a_replaced_file(tmp_path: Path) -> None:
+    from warehouse.migrate import migrate_once
+
+    db = tmp_path / "w.duckdb"
+    con = connect_writer(db)
+    assert [m.version for m in migrate_once(con, db)] == [m.version for m in available_migrations()]
+    assert migrate_once(con, db) == []
+    con.close()
+    # A new file at the same path (deleted and created again): its empty ledger is noticed and it is migrated.
+    db.unlink()
+    con = connect_writer(db)
+    assert [m.version for m in migrate_once(con, db)] == [m.version for m in available_migrations()]
+    assert "documents" in {t for t, _ in table_counts(con)}
+    con.close()
