@@ -23,7 +23,6 @@ from scoring.indicators.base import (
     add_months,
     rounded,
 )
-from scoring.indicators.local import load_local_vocabulary
 
 WEIGHTS_PATH = Path(__file__).with_name("weights.toml")
 # Bumped whenever a change to the code would change scores made with the same weights.
@@ -103,6 +102,12 @@ def _doc(row: Mapping[str, Any]) -> EvidenceDoc:
     )
 
 
+def _local_vocabulary() -> Any:
+    from scoring.indicators.local import load_local_vocabulary
+
+    return load_local_vocabulary()
+
+
 def gather(con: Any, *, as_of: dt.date, params: Mapping[str, Any]) -> tuple[list[TechEvidence], ScanContext]:
     """Evidence for every technology and the scan context, read once from the warehouse."""
     from warehouse import scores_store as store
@@ -135,7 +140,7 @@ def gather(con: Any, *, as_of: dt.date, params: Mapping[str, Any]) -> tuple[list
             con, as_of=as_of, since=add_months(as_of, -recent_months), size=int(coherence.get("baseline_sample", 2000))
         ),
         embeddings=store.load_embeddings(con, doc_techs.keys()),
-        players=load_local_vocabulary(),
+        players=_local_vocabulary(),
     )
     evidence = [TechEvidence(t, docs_by_tech.get(t.tech_id, [])) for t in techs]
     return evidence, ctx

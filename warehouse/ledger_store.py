@@ -107,30 +107,48 @@ def _append_only(
         prepared[row[key]] = row
     if not prepared:
         return WriteResult()
-    ids = _ids_table(prepared)
-    # Registered outside the transaction: unregistering inside an aborted one would hide the real error.
-    con.register("_fs_ledger_ids", ids)
+    with transaction(con):
+        existing = dict(
+            con.execute(
+                f"SELECT {key}, content_hash FROM {table} WHERE {key} IN (SELECT unnest(CAST($ids AS VARCHAR[])))",
+                {"ids": sorted(prepared)},
+            ).fetchall()
+        )
+        refused = sorted(k for k, r in prepared.items() if k in existing and existing[k] != r["content_hash"])
+        if refused and strict:
+            raise LedgerRewriteRefused(table, refused)
+        new = [r for k, r in prepared.items() if k not in existing]
+        if new:
+            _insert(con, table, columns, types, new)
+    return WriteResult(len(new), len(prepared) - len(new) - len(refused), tuple(refused))
+
+
+# A scan freezes a few dozen forecasts: bound parameters write them without building an Arrow table, whose
+# first conversion imports pandas (~0.5 s of a re-scan). Replays write hundreds at a time through Arrow.
+_PARAMETER_ROWS = 256
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    types: Mapping[str, pa.DataType],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    values = [[_canonical(r[c]) if c in _JSON else r[c] for c in columns] for r in rows]
+    if len(rows) <= _PARAMETER_ROWS:
+        marks = ", ".join("CAST(? AS JSON)" if c in _JSON else "?" for c in columns)
+        con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+        return
+    arrow = pa.table({c: pa.array([v[i] for v in values], types[c]) for i, c in enumerate(columns)})
+    select = ", ".join(f"CAST({c} AS JSON)" if c in _JSON else c for c in columns)
+    # Registered inside the transaction; unregistered even when the insert fails.
+    con.register("_fs_ledger_rows", arrow)
     try:
-        with transaction(con):
-            existing = dict(
-                con.execute(f"SELECT {key}, content_hash FROM {table} WHERE {key} IN (SELECT id FROM _fs_ledger_ids)").fetchall()
-            )
-            refused = sorted(k for k, r in prepared.items() if k in existing and existing[k] != r["content_hash"])
-            if refused and strict:
-                raise LedgerRewriteRefused(table, refused)
-            new = [r for k, r in prepared.items() if k not in existing]
-            if new:
-                arrow = pa.table({
-                    c: pa.array([_canonical(r[c]) if c in _JSON else r[c] for r in new], types[c]) for c in columns
-                })
-                select = ", ".join(f"CAST({c} AS JSON)" if c in _JSON else c for c in columns)
-                con.register("_fs_ledger_rows", arrow)
-                con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM _fs_ledger_rows")
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM _fs_ledger_rows")
     finally:
-        con.unregister("_fs_ledger_ids")
         with contextlib.suppress(duckdb.Error):
             con.unregister("_fs_ledger_rows")
-    return WriteResult(len(new), len(prepared) - len(new) - len(refused), tuple(refused))
 
 
 def insert_forecasts(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]], *, strict: bool = True) -> WriteResult:

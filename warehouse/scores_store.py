@@ -247,11 +247,12 @@ def input_digests(
     if _has_table(con, "embeddings"):
         model = _one(con, _EMBEDDING_MODEL_SQL)
         if model:
-            linked = f"SELECT DISTINCT doc_id FROM ({_evidence_sql()})"
+            # Every linked document's vector: a superset of those the indicators read, so equal stays equal.
             parts["embeddings"] = f"{model[0]}|" + _rows_digest(
                 con,
-                f"SELECT e.doc_id, e.vector FROM embeddings e WHERE e.model = $model AND e.doc_id IN ({linked})",
-                {**evidence_params, "model": model[0]},
+                "SELECT e.doc_id, e.vector FROM embeddings e "
+                "WHERE e.model = $model AND e.doc_id IN (SELECT doc_id FROM document_technologies)",
+                {"model": model[0]},
             )
     return parts
 

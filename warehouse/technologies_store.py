@@ -38,6 +38,8 @@ def sync_taxonomy(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, An
     Idempotent: a second sync of the same rows changes nothing (not even updated_at). Rows another
     origin owns (added by the CLI, discovered) and consultants' status decisions are left alone.
     """
+    if _in_sync(con, rows):  # every scan syncs: when nothing changed, skip the Arrow round trip (and its pandas import)
+        return {"inserted": 0, "updated": 0, "total": len(rows)}
     table = pa.Table.from_pylist(
         [{k: r.get(k) for k in _TECH_SCHEMA.names} for r in rows], schema=_TECH_SCHEMA
     )
@@ -69,6 +71,28 @@ def sync_taxonomy(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, An
             {"now": now},
         )
     return {"inserted": int(inserted), "updated": int(changed), "total": len(rows)}
+
+
+_SYNCED = ("name_en", "name_zh", "aliases", "description", "direction", "keywords")
+
+
+def _in_sync(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether `sync_taxonomy` would change nothing: every id is stored, and taxonomy-owned ones hold these values."""
+    stored = {
+        r[0]: r[1:]
+        for r in con.execute(f"SELECT tech_id, origin, {', '.join(_SYNCED)} FROM technologies").fetchall()
+    }
+    for row in rows:
+        have = stored.get(row.get("tech_id"))
+        if have is None:
+            return False
+        if have[0] != "taxonomy":
+            continue
+        for value, key in zip(have[1:], _SYNCED, strict=True):
+            want = row.get(key)
+            if (list(want) if isinstance(want, list | tuple) else want) != value:
+                return False
+    return True
 
 
 def load_technologies(con: duckdb.DuckDBPyConnection, statuses: Sequence[str] | None = None) -> list[dict[str, Any]]:

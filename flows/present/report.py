@@ -42,6 +42,9 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Compiled templates kept in a private temp folder (checked against the source): compiling the report's
+        # templates took ~0.4 s of every scan's publish stage.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
     env.filters["safe_url"] = safe_url
     env.filters["score"] = L.fmt_score

@@ -80,3 +80,21 @@ def test_the_store_offers_no_way_to_edit_or_delete() -> None:
     assert not [n for n in public if re.search(r"update|delete|remove|replace|edit|set_", n)]
     source = inspect.getsource(store)
     assert not re.search(r"\b(UPDATE|DELETE)\s", source)
+
+
+def test_small_and_large_batches_store_the_same_values(warehouse_con: Any) -> None:
+    """A scan's few forecasts go in as bound parameters, a replay's many through Arrow: the rows must not differ."""
+    few = [forecast_row(forecast_id=f"a{i}/t1/growth_12m", scan_id=f"a{i}") for i in range(3)]
+    many = [forecast_row(forecast_id=f"b{i}/t1/growth_12m", scan_id=f"b{i}") for i in range(store._PARAMETER_ROWS + 1)]
+    assert store.insert_forecasts(warehouse_con, few).inserted == 3
+    assert store.insert_forecasts(warehouse_con, many).inserted == len(many)
+    cols = "* EXCLUDE (forecast_id, scan_id, content_hash)"
+    rows = warehouse_con.execute(
+        f"SELECT DISTINCT {cols}, CAST(target AS VARCHAR), CAST(inputs AS VARCHAR) FROM forecasts"
+    ).fetchall()
+    assert len(rows) == 1  # every stored column equal whichever way it was written
+    assert store.insert_forecasts(warehouse_con, [*few, *many]).unchanged == len(few) + len(many)
+    outcome = {"forecast_id": "a0/t1/growth_12m", "resolved_at": NOW, "resolved_as_of": dt.date(2021, 1, 1),
+               "outcome": 1, "void_reason": None, "observed": {"rate_ratio": 1.5}, "evidence_doc_ids": []}
+    assert store.insert_outcomes(warehouse_con, [outcome]).inserted == 1
+    assert warehouse_con.execute("SELECT evidence_doc_ids FROM forecast_outcomes").fetchall() == [([],)]

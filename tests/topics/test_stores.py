@@ -52,6 +52,21 @@ def test_taxonomy_sync_is_idempotent_and_leaves_decisions_alone(warehouse_con) -
     assert row["description"] == "edited" and row["status"] == "dismissed"
 
 
+def test_taxonomy_sync_notices_changed_lists_and_new_ids(warehouse_con) -> None:
+    """The no-change fast path must still see an edited alias list, a cleared field and a new technology."""
+    con = warehouse_con
+    rows = taxonomy_rows(load_taxonomy())
+    techstore.sync_taxonomy(con, rows)
+    edited = [dict(r, aliases=[*r["aliases"], "new alias"]) if r["tech_id"] == "6g" else r for r in rows]
+    assert techstore.sync_taxonomy(con, edited)["updated"] == 1
+    assert "new alias" in techstore.get_technology(con, "6g")["aliases"]
+    cleared = [dict(r, name_zh=None) if r["tech_id"] == "6g" else r for r in edited]
+    assert techstore.sync_taxonomy(con, cleared)["updated"] == 1
+    added = [*cleared, dict(rows[0], tech_id="brand_new", name_en="Brand new")]
+    assert techstore.sync_taxonomy(con, added)["inserted"] == 1
+    assert techstore.sync_taxonomy(con, added) == {"inserted": 0, "updated": 0, "total": len(added)}
+
+
 def test_adding_a_technology_twice_fails_and_bad_decisions_are_refused(warehouse_con) -> None:
     con = warehouse_con
     techstore.add_technology(con, {"tech_id": "solid_state_battery", "name_en": "Solid-state batteries",
