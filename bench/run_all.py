@@ -218,33 +218,53 @@ def render() -> str:
         w("")
         w(f"`python bench/rescan_bench.py` — {when(rescan)}. {rescan['documents']:,} real documents (arXiv papers, CCTV")
         w("technology news, Chinese policy texts, clinical trials), each scan a fresh process running")
-        w("`flows.scan.run_scan` (what `futurescan scan --no-crawl --no-prefect` runs), real embedding model.")
+        w("`flows.scan.run_scan` (what `futurescan scan --no-crawl --no-prefect` runs), real embedding model; the")
+        w("re-scans run the same day with nothing new. Children run with compiled bytecode (as an install has it).")
+        w("CPU time is the child's user + system time, which moves less with other people's load than wall time.")
         w("")
-        w("| scan | wall (fresh process) | inside run_scan | ingest | analyse | score | publish | analysis reused |")
-        w("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        w("| scan | wall (fresh process) | CPU | inside run_scan | ingest | analyse | score | publish | topics reused | scores carried over from |")
+        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for s in rescan["scans"]:
             st = s["stages"]
-            w(f"| {s['scan_id']} | {s['wall_s']:.1f} s | {s['inner_s']:.1f} s | {st.get('ingest', {}).get('seconds', 0):.1f} s | "
-              f"{st['analyse']['seconds']:.1f} s | {st['score']['seconds']:.1f} s | {st['publish']['seconds']:.1f} s | "
-              f"{s['analysis_reused']} |")
+            cpu_s = f"{s['cpu_s']:.1f} s" if "cpu_s" in s else "—"
+            w(f"| {s['scan_id']} | {s['wall_s']:.1f} s | {cpu_s} | {s['inner_s']:.1f} s | "
+              f"{st.get('ingest', {}).get('seconds', 0):.1f} s | {st['analyse']['seconds']:.1f} s | "
+              f"{st['score']['seconds']:.1f} s | {st['publish']['seconds']:.1f} s | {s['analysis_reused']} | "
+              f"{s.get('scores_reused_from') or '—'} |")
         w("")
+        cpu_share = f", {pct(rescan['rescan_share_cpu'])} of the CPU time" if "rescan_share_cpu" in rescan else ""
         w(f"Re-scan / first scan: **{pct(rescan['rescan_share'])}** of the wall time ({pct(rescan['rescan_share_inner'])} inside")
-        w("`run_scan`). Prefect's own start-up (~11 s ephemeral, ~3 s against a running server) comes on top of both.")
+        w(f"`run_scan`{cpu_share}). Prefect's own start-up (~11 s ephemeral, ~3 s against a running server) comes on top of both.")
         w("")
         if rescan.get("ageing"):
             w("How far ageing alone moves the scores (same warehouse, as_of later, nothing else changed):")
             w("")
-            w("| as_of later by | max change strategic | disruptive | horizon confidence | calls changed |")
-            w("| --- | --- | --- | --- | --- |")
+            w("| as_of later by | max change strategic | disruptive | horizon confidence | calls changed | technologies with a stored value changed |")
+            w("| --- | --- | --- | --- | --- | --- |")
             for a in rescan["ageing"]:
                 w(f"| {a['days']} days | {a['max_strategic_change']:.4f} | {a['max_disruptive_change']:.4f} | "
-                  f"{a['max_horizon_confidence_change']:.4f} | {a['calls_changed']} of {a['technologies']} |")
+                  f"{a['max_horizon_confidence_change']:.4f} | {a['calls_changed']} of {a['technologies']} | "
+                  f"{a.get('stored_values_changed', '—')} |")
             w("")
-        w("Where the re-scan's time goes (cProfile of one re-scan): the score stage recomputes every indicator")
-        w("although no evidence changed (the TF-IDF coherence indicator is the largest part), the analysis stage's")
-        w("carry-over path imports scikit-learn and scipy it never uses (`scoring.analysis` imports")
-        w("`scoring.cluster` at module level, ~3 s on this machine), and every stage opens the warehouse and runs")
-        w("the migration check 2–3 times (~28 opens, ~1.3 s). See *What would move the figures* below.")
+        w("A re-scan carries the analysis over when its fingerprint (documents, model, parameters, technology")
+        w("vocabulary) is unchanged, and the scores when their input digest is (`score_runs`: every row the score")
+        w("stage reads, weights, method and scoring code, as_of to the day — windows end at as_of and ages run in")
+        w("fractional years, so a later as_of changes stored values, as the table above shows, and recomputes). The")
+        w("copy equals a recompute (tests/scoring/test_carry_over.py); `futurescan score --force` recomputes anyway.")
+        prof = rescan.get("profiled_rescan", {}).get("profile")
+        if prof:
+            w("")
+            w(f"Where a re-scan's time goes (one more re-scan under cProfile, {rescan['profiled_rescan']['inner_s']:.1f} s "
+              "inside with the profiler's overhead; parts overlap, imports are counted where they happen too):")
+            w("")
+            w("| part | seconds |")
+            w("| --- | --- |")
+            for label, secs in prof.items():
+                w(f"| {label} | {secs:.2f} |")
+            w("")
+            w("What is left is mostly starting Python and importing duckdb, numpy and pyarrow, opening the warehouse,")
+            w("the input digest (a few aggregate queries over the linked documents and the corpus) and writing this")
+            w("scan's report and published copy; the ledger freezes this scan's forecasts as every scan does.")
         w("")
 
     # ── 3. clustering ──
@@ -451,16 +471,6 @@ def render() -> str:
 
 
 RECOMMENDATIONS = [
-    "**Re-scan (score stage)** — `scoring/screening.py` `score_scan`: when the evidence digest (document ids, "
-    "content hashes and link confidences of linked documents), the weights hash and `method_version` equal the "
-    "previous scan's and `as_of` is in the same month, copy the previous scan's `tech_scores` and "
-    "`indicator_values` to the new scan id (as `topics_store.carry_over` does for topics). The ageing table above "
-    "shows a week moves no score and no call. Expected: the score stage from ~8 s to well under 1 s.",
-    "**Re-scan (analysis carry-over)** — `scoring/analysis.py`: import `scoring.cluster` (scikit-learn, SciPy) "
-    "inside `_clusterer`/`_analyse` instead of at module level, so the fingerprint-equal path never imports them. "
-    "Expected: ~3 s less per re-scan on this machine.",
-    "**Re-scan (warehouse opens)** — `flows/scan.py` `_writer`/`run_stage`: run `migrate` once per process and "
-    "database path (not on each of the ~28 opens of a scan). Expected: ~1 s less per scan.",
     "**Ingest rate** — `warehouse/ingest.py`: add a set-based bulk path for landing files: DuckDB `read_json` into a "
     "staging table, rejects found with SQL predicates (missing title, unknown kind, unparseable date, oversize), "
     "content hash and identity keys computed in SQL, and only the rows SQL cannot judge sent through the pydantic "
