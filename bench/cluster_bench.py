@@ -1,18 +1,28 @@
 """Benchmark: futurescan's clustering + topic representation against BERTopic on the same precomputed embeddings.
 
-Usage: python bench/cluster_bench.py [--n 10000] [--repeats 2]   (figures only, no assertions)
+Usage: python bench/cluster_bench.py [--n 10000] [--repeats 3] [--skip-k-study]   (figures only, no assertions)
 
 Both methods run in a fresh Python process each (as a weekly job starts), fed the same vectors
 (10,000 real conference abstracts embedded once with the configured recipe and cached under
-$FUTURESCAN_BENCH_CACHE). The child reports its own peak memory (VmHWM: getrusage's ru_maxrss would be inherited
-from this parent); the parent times the
-whole child (imports included) and scores its labels:
+$FUTURESCAN_BENCH_CACHE, keyed by a hash of the model, the recipe and the very texts embedded).
+The runs are interleaved (F B, B F, F B, ...) so both methods see the same load, and the figures
+are medians over `--repeats` runs each: wall time of the whole child (imports included) and its
+CPU time (user + system, from the kernel's accounting of the waited child; on a shared 2-core
+machine CPU time moves far less with other people's load than wall time does). The child reports
+its own peak memory (VmHWM: getrusage's ru_maxrss would be inherited from this parent).
+
+Labels are scored by one function for both methods:
 
 - unassigned: share of documents with no topic (-1: futurescan's below-min-similarity rows,
   BERTopic's HDBSCAN outliers);
 - coherence over all documents: every unassigned document is first put in its nearest topic
   (cosine to the topic centroids, 384-d), then the mean pairwise cosine inside each topic,
-  weighted by topic size. Both methods are scored by this one function.
+  weighted by topic size. BERTopic's UMAP is not seeded, so its figures are medians over its runs.
+
+The k study (skipped with --skip-k-study) is how the default number of topics was chosen, on real
+data other than the benchmark's abstracts: two other slices of ../shared/data, k from 0.5 to 4 × √n,
+with criteria that do not look at BERTopic (seed stability, silhouette, size distribution, label
+quality, coherence). See docs/topics.md, "Clustering".
 
 BERTopic is the optional `bench` extra (pip install 'futurescan[bench]'); without it only
 futurescan's side is measured.
@@ -21,8 +31,12 @@ futurescan's side is measured.
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,33 +45,71 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CACHE, PY, ROOT, conference_abstracts, header, loadavg, peak_rss_mb, require_data, save  # noqa: E402
+from _common import (  # noqa: E402
+    CACHE,
+    DATA,
+    PY,
+    ROOT,
+    conference_abstracts,
+    header,
+    loadavg,
+    peak_rss_mb,
+    require_data,
+    save,
+)
 
 
-def embeddings(n: int) -> tuple[Path, Path]:
-    """(vectors .npy, texts .json) of n conference abstracts, embedded once with the configured recipe."""
+def _slice_rows(name: str, n: int) -> list[dict[str, Any]]:
+    """Records of one named slice of ../shared/data: title plus abstract (or text), at most n."""
+    if name == "benchmark":  # every 8th conference paper with an abstract
+        return conference_abstracts(n, stride=max(1, 160_000 // (n * 2)))
+    if name == "conference_other":  # the rows in between: disjoint from the benchmark's
+        stride = max(2, 160_000 // (n * 2))
+        return conference_abstracts(n, stride=stride, offset=stride // 2)
+    if name == "arxiv_frontier":
+        # Recent arXiv (CV, robotics, quantum, ...) and the thin frontier fields (neuromorphic, BCI,
+        # fusion, 6G): where emerging technologies show up, many records with a title only.
+        rows: list[dict[str, Any]] = []
+        for rel in ("arxiv_recent_digests/arxiv_recent_digests.jsonl.gz", "papers_frontier_fields/frontier_papers.jsonl.gz"):
+            with gzip.open(DATA / rel, "rt", encoding="utf-8") as fh:
+                for line in fh:
+                    r = json.loads(line)
+                    if r.get("title") and r.get("language", "en") == "en":
+                        rows.append({"title": r["title"], "abstract": r.get("abstract") or r.get("abstract_or_text"),
+                                     "field": r.get("field")})  # frontier papers: their field (regex-labelled)
+        step = max(1.0, len(rows) / n)
+        return [rows[int(i * step)] for i in range(min(n, len(rows)))]
+    raise ValueError(f"unknown slice {name!r}")
+
+
+def embeddings(n: int, slice_name: str = "benchmark") -> tuple[Path, Path]:
+    """(vectors .npy, texts .json) of n documents of a slice, embedded once with the configured recipe.
+
+    The cache key hashes the model, the recipe (`EmbeddingConfig.recipe`, max tokens) and every
+    embedded text, so a change of scoring/topics.toml or of `embedding_text` embeds again.
+    """
     import numpy as np
 
+    from scoring.embed import embedding_text
     from scoring.topics_config import load_topics_config
 
     config = load_topics_config()
     e = config.embedding
-    # Keyed by the recipe: scoring/topics.toml decides what is embedded, and it changes.
-    stem = f"conference-{n}-{Path(e.model).name}-w{e.abstract_words}-t{e.max_tokens}"
+    rows = _slice_rows(slice_name, n)
+    texts = [embedding_text(r["title"], r["abstract"], None, e.abstract_words) for r in rows]
+    key = hashlib.sha256("\x1f".join([e.model, e.recipe, str(e.max_tokens), *texts]).encode()).hexdigest()[:12]
+    stem = f"{slice_name}-{len(rows)}-{Path(e.model).name}-{key}"
     vec_path = CACHE / f"{stem}-vectors.npy"
     txt_path = CACHE / f"{stem}-texts.json"
     if vec_path.exists() and txt_path.exists():
         return vec_path, txt_path
     from scoring.analysis import make_embedder
-    from scoring.embed import embedding_text
 
-    rows = conference_abstracts(n, stride=max(1, 160_000 // (n * 2)))
-    texts = [embedding_text(r["title"], r["abstract"], None, e.abstract_words) for r in rows]
     t0 = time.perf_counter()
     vectors = make_embedder(config).embed(texts)
-    print(f"embedded {len(texts):,} abstracts in {time.perf_counter() - t0:.0f} s (cached in {vec_path})")
+    print(f"embedded {len(texts):,} documents ({slice_name}) in {time.perf_counter() - t0:.0f} s (cached in {vec_path})")
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(vec_path, vectors)
+    np.save(vec_path, np.asarray(vectors, dtype=np.float32))
     docs = [{"title": r["title"], "abstract": r["abstract"]} for r in rows]
     txt_path.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
     return vec_path, txt_path
@@ -152,6 +204,7 @@ def coherence(X: Any, labels: Any) -> dict[str, float]:
 
 
 def run_child(method: str, vec: Path, txt: Path, n_topics: int = 0) -> dict[str, Any]:
+    """One fresh process of one method: wall time, CPU time (user + system of the child), its report and labels."""
     import numpy as np
 
     out = Path(tempfile.mkdtemp(prefix="fs-cluster-bench-")) / f"{method}-labels.npy"
@@ -160,25 +213,187 @@ def run_child(method: str, vec: Path, txt: Path, n_topics: int = 0) -> dict[str,
     code = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'bench')!r}]; import cluster_bench as c; "
             f"c.child_{method}({str(vec)!r}, {str(txt)!r}, {str(out)!r}, {n_topics})")
     load = loadavg()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode:
         raise RuntimeError(f"{method} child failed:\n{proc.stderr[-3000:]}")
     report = json.loads(Path(str(out) + ".json").read_text())
     labels = np.load(out)
-    return {"method": method, "wall_s": wall, "loadavg": load, **report, "labels": labels}
+    return {"method": method, "wall_s": wall, "cpu_s": cpu, "loadavg": load, **report, "labels": labels}
+
+
+def summarise(X: Any, rs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over a method's runs; labels scored per run (BERTopic's differ between runs)."""
+    import numpy as np
+
+    scored = [(coherence(X, r["labels"]), float(np.mean(r["labels"] < 0)), r["topics"]) for r in rs]
+    # The run whose coherence is the median stands for the method (its labels, topics, unassigned).
+    mid = sorted(range(len(rs)), key=lambda i: scored[i][0]["pairwise"])[(len(rs) - 1) // 2]
+    return {
+        "runs": len(rs),
+        "wall_s": [x["wall_s"] for x in rs], "wall_s_median": statistics.median(x["wall_s"] for x in rs),
+        "wall_s_min": min(x["wall_s"] for x in rs),
+        "cpu_s": [x["cpu_s"] for x in rs], "cpu_s_median": statistics.median(x["cpu_s"] for x in rs),
+        "inner_s": [x["inner_s"] for x in rs],
+        "peak_rss_mb": max(x["peak_rss_mb"] for x in rs),
+        "topics": scored[mid][2], "topics_runs": [t for _, _, t in scored],
+        "unassigned": scored[mid][1],
+        "coherence": scored[mid][0]["pairwise"], "coherence_runs": [c["pairwise"] for c, _, _ in scored],
+        "coherence_to_centroid": scored[mid][0]["to_centroid"],
+        "sample_labels": rs[mid]["sample_labels"], "loadavg": [x["loadavg"] for x in rs],
+        "labels": rs[mid]["labels"],
+    }
+
+
+# ───────────────────────────── the k study ─────────────────────────────
+
+
+def _silhouette(X: Any, labels: Any, sample: int = 4000, seed: int = 0) -> float:
+    """Mean cosine silhouette of a seeded sample of assigned documents (384-d), against all assigned documents."""
+    import numpy as np
+
+    idx = np.where(labels >= 0)[0]
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(idx, size=min(sample, len(idx)), replace=False))
+    lab = labels[idx]
+    k = int(lab.max()) + 1
+    sizes = np.bincount(lab, minlength=k).astype(np.float64)
+    sums = np.zeros((k, X.shape[1]), dtype=np.float64)
+    np.add.at(sums, lab, X[idx])
+    S = X[pick] @ sums.T  # summed cosine of each sampled document to every topic's members
+    own = labels[pick]
+    S[np.arange(len(pick)), own] -= 1.0  # minus the document itself (unit vectors)
+    counts = np.tile(sizes, (len(pick), 1))
+    counts[np.arange(len(pick)), own] -= 1
+    mean_cos = np.where(counts > 0, S / np.maximum(counts, 1), -np.inf)
+    a = 1.0 - mean_cos[np.arange(len(pick)), own]  # mean cosine distance to the own topic
+    mean_cos[np.arange(len(pick)), own] = -np.inf
+    b = 1.0 - mean_cos.max(axis=1)  # ... and to the nearest other topic
+    sil = np.where(counts[np.arange(len(pick)), own] > 0, (b - a) / np.maximum(a, b), 0.0)
+    return float(sil.mean())
+
+
+def _reproducible(a: Any, b: Any, threshold: float = 0.5) -> float:
+    """Share of a's topics that b (another seed) finds again: best-match Jaccard of members at least `threshold`."""
+    import numpy as np
+
+    both = (a >= 0) & (b >= 0)
+    ka, kb = int(a.max()) + 1, int(b.max()) + 1
+    joint = np.bincount(a[both] * kb + b[both], minlength=ka * kb).reshape(ka, kb)
+    na, nb = np.bincount(a[a >= 0], minlength=ka), np.bincount(b[b >= 0], minlength=kb)
+    jaccard = joint / (na[:, None] + nb[None, :] - joint)
+    return float(np.mean(jaccard.max(axis=1) >= threshold))
+
+
+def _field_recovery(labels: Any, fields: list[str | None], low: int = 15, high: int = 600) -> dict[str, float]:
+    """Best F1 of any topic for each small labelled field (low..high documents): is it visible as a topic of its own?"""
+    import numpy as np
+
+    f = np.array([x or "" for x in fields])
+    out: dict[str, float] = {}
+    for name in sorted(set(f) - {""}):
+        m = f == name
+        if not low <= int(m.sum()) <= high:
+            continue
+        best = 0.0
+        sizes = np.bincount(labels[labels >= 0])
+        for t, inter in zip(*np.unique(labels[m & (labels >= 0)], return_counts=True), strict=True):
+            p, r = inter / sizes[t], inter / m.sum()
+            best = max(best, float(2 * p * r / (p + r)))
+        out[name] = best
+    return out
+
+
+def k_study(slices: list[str], n: int, factors: list[float], seeds: tuple[int, int] = (42, 7)) -> dict[str, Any]:
+    """Criteria for the number of topics on slices other than the benchmark's, for k = factor × √n."""
+    import math
+
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from scoring.cluster import TopicClusterer
+    from scoring.represent import describe_topics, english_terms
+    from scoring.topics_config import load_topics_config
+
+    config = load_topics_config()
+    r = config.represent
+    out: dict[str, Any] = {"factors": factors, "seeds": list(seeds), "slices": {}}
+    for name in slices:
+        vec, txt = embeddings(n, name)
+        X = np.load(vec)
+        docs = json.loads(Path(txt).read_text(encoding="utf-8"))
+        terms = [english_terms(f"{d['title']}. {(d['abstract'] or '')[: r.text_chars]}") for d in docs]
+        fields = [row.get("field") for row in _slice_rows(name, n)]  # same rows, same order as embedded
+        rows = []
+        print(f"\n  k study on {name} ({len(X):,} documents): k = factor x sqrt(n)")
+        print(f"  {'factor':>6} {'k':>4} {'topics':>6} {'coherence':>9} {'silhouette':>10} {'seed ARI':>8} {'found again':>11} "
+              f"{'median size':>11} {'< 20 docs':>9} {'mixed':>6} {'dup. head':>9} {'unassigned':>10}")
+        for f in factors:
+            k = math.ceil(f * math.sqrt(len(X)))
+            fits = [TopicClusterer.from_config(config.cluster, n_topics=k, random_state=s).fit(X) for s in seeds]
+            a = fits[0]
+            labels = a.labels_
+            desc = describe_topics(labels, a.similarities_, terms, n_keywords=r.n_keywords,
+                                   n_label_terms=r.n_label_terms, sample_per_topic=r.sample_per_topic)
+            heads = [d.keywords[0] for d in desc.values() if d.keywords]
+            sizes = np.bincount(labels[labels >= 0])
+            row = {
+                "factor": f, "k": k, "topics": a.n_topics_,
+                "coherence": coherence(X, labels)["pairwise"],
+                "silhouette": _silhouette(X, labels),
+                # Same documents, another seed: how much of the partition is the data's and not the seed's.
+                "seed_ari": float(adjusted_rand_score(fits[0].labels_, fits[1].labels_)),
+                # What lineage needs: a topic that another seed finds again (Jaccard >= 0.5).
+                "reproducible": _reproducible(fits[0].labels_, fits[1].labels_),
+                "median_size": float(np.median(sizes)), "share_under_20": float(np.mean(sizes < 20)),
+                "mixed_labels": float(np.mean([d.label.startswith("mixed:") for d in desc.values()])),
+                # Two topics headed by the same keyword read as one topic split in two.
+                "duplicate_heads": float(1.0 - len(set(heads)) / max(len(heads), 1)),
+                "unassigned": float(np.mean(labels < 0)),
+                "objective": float(a.inertia_),
+            }
+            if any(fields):
+                # Small fields (emerging technologies) as topics of their own, mean over both seeds.
+                per_seed = [_field_recovery(x.labels_, fields) for x in fits]
+                row["field_f1"] = {k: float(np.mean([p[k] for p in per_seed])) for k in per_seed[0]}
+                row["field_f1_mean"] = float(np.mean(list(row["field_f1"].values())))
+            rows.append(row)
+            print(f"  {f:6.2f} {k:4d} {row['topics']:6d} {row['coherence']:9.3f} {row['silhouette']:10.3f} "
+                  f"{row['seed_ari']:8.3f} {row['reproducible']:11.1%} {row['median_size']:11.0f} {row['share_under_20']:9.1%} "
+                  f"{row['mixed_labels']:6.1%} {row['duplicate_heads']:9.1%} {row['unassigned']:10.1%}"
+                  + (f"  small fields F1 {row['field_f1_mean']:.2f} (" + ", ".join(f"{k} {v:.2f}" for k, v in
+                                                                         row["field_f1"].items()) + ")"
+                     if "field_f1" in row else ""))
+        out["slices"][name] = {"documents": len(X), "rows": rows}
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-k-study", action="store_true")
+    parser.add_argument("--k-study-only", action="store_true", help="only the k study (keeps the comparison figures)")
     args = parser.parse_args()
     require_data()
-    header(f"clustering + representation vs BERTopic, {args.n:,} conference abstracts")
     import numpy as np
 
+    previous = json.loads((ROOT / "bench" / "results" / "cluster.json").read_text()) \
+        if (ROOT / "bench" / "results" / "cluster.json").exists() else {}
+    study = previous.get("k_study")
+    if not args.skip_k_study:
+        header("how many topics: the k study on other slices of ../shared/data")
+        study = k_study(["conference_other", "arxiv_frontier"], args.n, [0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0])
+    if args.k_study_only:
+        previous.pop("machine", None)
+        save("cluster", {**previous, "k_study": study})
+        return
+
+    header(f"clustering + representation vs BERTopic, {args.n:,} conference abstracts")
     vec, txt = embeddings(args.n)
     X = np.load(vec)
     try:
@@ -193,44 +408,37 @@ def main() -> None:
         for m in (methods if r % 2 == 0 else methods[::-1]):
             res = run_child(m, vec, txt)
             runs[m].append(res)
-            print(f"  {m:<11} fresh process {res['wall_s']:6.1f} s (inside {res['inner_s']:5.1f} s), "
-                  f"peak {res['peak_rss_mb']:6.0f} MB, {res['topics']} topics, "
+            print(f"  {m:<11} fresh process {res['wall_s']:6.1f} s wall, {res['cpu_s']:6.1f} s CPU "
+                  f"(inside {res['inner_s']:5.1f} s), peak {res['peak_rss_mb']:6.0f} MB, {res['topics']} topics, "
                   f"unassigned {np.mean(res['labels'] < 0):.1%}; load {res['loadavg']}")
-    summary: dict[str, Any] = {"documents": len(X), "dimensions": int(X.shape[1]), "methods": {}}
-    for m, rs in runs.items():
-        best = min(rs, key=lambda x: x["wall_s"])
-        labels = rs[-1]["labels"]
-        coh = coherence(X, labels)
-        summary["methods"][m] = {
-            "wall_s": [x["wall_s"] for x in rs], "wall_s_min": best["wall_s"],
-            "inner_s": [x["inner_s"] for x in rs],
-            "peak_rss_mb": max(x["peak_rss_mb"] for x in rs), "topics": rs[-1]["topics"],
-            "unassigned": float(np.mean(labels < 0)), "coherence": coh["pairwise"],
-            "coherence_to_centroid": coh["to_centroid"], "sample_labels": rs[-1]["sample_labels"],
-            "loadavg": [x["loadavg"] for x in rs],
-        }
+    summary: dict[str, Any] = {"documents": len(X), "dimensions": int(X.shape[1]), "repeats": args.repeats,
+                               "methods": {m: summarise(X, rs) for m, rs in runs.items()}}
     if "bertopic" in runs:
-        # Same granularity: futurescan asked for as many topics as BERTopic found.
+        # Same granularity: futurescan asked for as many topics as BERTopic found (its median run).
         k = summary["methods"]["bertopic"]["topics"]
-        res = run_child("futurescan", vec, txt, n_topics=k)
-        coh = coherence(X, res["labels"])
-        summary["methods"]["futurescan_same_k"] = {
-            "wall_s": [res["wall_s"]], "wall_s_min": res["wall_s"], "inner_s": [res["inner_s"]],
-            "peak_rss_mb": res["peak_rss_mb"], "topics": res["topics"], "unassigned": float(np.mean(res["labels"] < 0)),
-            "coherence": coh["pairwise"], "coherence_to_centroid": coh["to_centroid"],
-            "sample_labels": res["sample_labels"], "loadavg": [res["loadavg"]],
-        }
-    print(f"\n{'method':<20} {'wall (fresh)':>12} {'peak MB':>8} {'topics':>6} {'unassigned':>10} {'coherence':>9}")
+        same = [run_child("futurescan", vec, txt, n_topics=k) for _ in range(args.repeats)]
+        summary["methods"]["futurescan_same_k"] = summarise(X, same)
+    print(f"\n{'method':<20} {'wall (median)':>13} {'CPU (median)':>12} {'peak MB':>8} {'topics':>6} "
+          f"{'unassigned':>10} {'coherence':>9}")
     for m, s in summary["methods"].items():
-        print(f"{m:<20} {s['wall_s_min']:11.1f}s {s['peak_rss_mb']:8.0f} {s['topics']:6d} {s['unassigned']:10.1%} "
-              f"{s['coherence']:9.3f}")
+        print(f"{m:<20} {s['wall_s_median']:12.1f}s {s['cpu_s_median']:11.1f}s {s['peak_rss_mb']:8.0f} {s['topics']:6d} "
+              f"{s['unassigned']:10.1%} {s['coherence']:9.3f}")
+    for s in summary["methods"].values():
+        s.pop("labels")
     if "bertopic" in summary["methods"]:
         f, b = summary["methods"]["futurescan"], summary["methods"]["bertopic"]
-        summary["speedup"] = b["wall_s_min"] / f["wall_s_min"]
+        summary["speedup"] = b["wall_s_median"] / f["wall_s_median"]
+        summary["cpu_speedup"] = b["cpu_s_median"] / f["cpu_s_median"]
+        # Runs next to each other in time saw about the same load: the spread of their ratios.
+        pairs = [bw / fw for fw, bw in zip(f["wall_s"], b["wall_s"], strict=False)]
+        summary["speedup_pairs"] = pairs
         summary["memory_share"] = f["peak_rss_mb"] / b["peak_rss_mb"]
-        print(f"futurescan is {summary['speedup']:.1f}x faster in a fresh process, uses "
-              f"{summary['memory_share']:.2f} of BERTopic's peak memory; coherence {f['coherence']:.3f} vs "
-              f"{b['coherence']:.3f} (same k: {summary['methods']['futurescan_same_k']['coherence']:.3f})")
+        print(f"futurescan is {summary['speedup']:.1f}x faster in wall time (paired runs {min(pairs):.1f}-"
+              f"{max(pairs):.1f}x), {summary['cpu_speedup']:.1f}x in CPU time, uses {summary['memory_share']:.2f} of "
+              f"BERTopic's peak memory; coherence {f['coherence']:.3f} vs {b['coherence']:.3f} "
+              f"(same k: {summary['methods']['futurescan_same_k']['coherence']:.3f})")
+    if study:
+        summary["k_study"] = study
     save("cluster", summary)
 
 
