@@ -37,6 +37,7 @@ from scoring.linking import (
 )
 from scoring.taxonomy import AliasMatcher, load_taxonomy
 from scoring.topics_config import ClusterConfig, TopicsConfig, load_topics_config
+from warehouse import evidence_store
 from warehouse import technologies_store as techstore
 from warehouse import topics_store as store
 
@@ -475,6 +476,7 @@ def run_analysis(
         ]
         summary.seconds["total"] = round(time.perf_counter() - t_start, 2)
         store.finish_run(con, scan_id=scan_id, status="succeeded", summary=summary.as_dict(), reused=True)
+        evidence_store.refresh(con)  # the read views' evidence (a no-op when links and documents are unchanged)
         return summary
 
     matcher = AliasMatcher(techs)  # compiling every alias takes ~0.5 s: only when something is analysed
@@ -491,6 +493,7 @@ def run_analysis(
         raise
     summary.seconds["total"] = round(time.perf_counter() - t_start, 2)
     store.finish_run(con, scan_id=scan_id, status="succeeded", summary=summary.as_dict())
+    evidence_store.refresh(con)  # the read views' evidence, after the links this analysis wrote
     return summary
 
 

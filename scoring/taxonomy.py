@@ -186,9 +186,30 @@ def _check_alias_clashes(techs: Sequence[Technology]) -> None:
                 )
 
 
+# Parsed taxonomies by resolved path, kept while the file's modification time and size are unchanged:
+# read-only commands (watchlist, assess) ask for it several times per call, and parsing costs ~10 ms.
+_TAXONOMY_CACHE: dict[Path, tuple[tuple[int, int], tuple[Technology, ...]]] = {}
+
+
 def load_taxonomy(path: Path | None = None) -> list[Technology]:
-    """Load and validate the technology taxonomy so linking never runs on a malformed file."""
+    """Load and validate the technology taxonomy so linking never runs on a malformed file.
+
+    A file already parsed is not parsed again while its modification time and size stay the same
+    (Technology is frozen; each call gets its own list).
+    """
     path = Path(path) if path is not None else TAXONOMY_PATH
+    key = path.resolve()
+    st = key.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _TAXONOMY_CACHE.get(key)
+    if cached is not None and cached[0] == stamp:
+        return list(cached[1])
+    techs = _load_taxonomy(path)
+    _TAXONOMY_CACHE[key] = (stamp, tuple(techs))
+    return techs
+
+
+def _load_taxonomy(path: Path) -> list[Technology]:
     data = _read(path)
     if "directions" in data:
         _parse_directions(data["directions"], path)

@@ -141,6 +141,22 @@ def test_minimal_file_loads(tmp_path: Path) -> None:
     assert tech.id == "alpha_tech" and tech.status == "seeded" and tech.aliases_en == ("alpha widget",)
 
 
+def test_a_parsed_file_is_reused_until_it_changes(tmp_path: Path) -> None:
+    import os
+
+    path = write(tmp_path, GOOD)
+    first, second = load_taxonomy(path), load_taxonomy(path)
+    assert first == second and first is not second  # each caller gets its own list ...
+    assert first[0] is second[0]  # ... of the same (frozen) parsed technologies
+    first.clear()
+    assert len(load_taxonomy(path)) == 1
+    edited = GOOD.replace('name_en = "Alpha"', 'name_en = "Alpha Prime"')
+    path.write_text(edited, encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a new mtime even on a coarse clock
+    assert load_taxonomy(path)[0].name_en == "Alpha Prime"
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from warehouse.db import transaction
+from warehouse.db import fetch_one, transaction
 
 # Tables holding one scan's analysis, cleared when a scan is analysed again.
 _SCAN_TABLES = ("topic_snapshots", "topic_members", "topic_events", "topic_technologies")
@@ -174,15 +174,51 @@ def write_embeddings(
     return len(doc_ids)
 
 
-def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, model: str) -> tuple[list[str], np.ndarray]:
-    """(doc ids, matrix) of the stored vectors of these documents for this model, in doc_id order."""
+def load_embeddings(
+    con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, model: str, batch_rows: int = 65536
+) -> tuple[list[str], np.ndarray]:
+    """(doc ids, matrix) of the stored vectors of these documents for this model, in doc_id order.
+
+    Why streamed: at a million documents the vectors are 1.5 GB as float32. Sorting or joining the
+    vector payload in DuckDB, then holding the whole Arrow result, combining and flattening it, needed
+    several copies of that. Here only the ids are joined and sorted; the vectors are streamed in
+    batches of `batch_rows` and each row is placed by position into one preallocated float32 matrix,
+    so the peak is about the matrix itself.
+    """
     with _registered(con, "_fs_emb_load", _ids_table(doc_ids)):
-        got = con.sql(
-            "SELECT e.doc_id, e.vector FROM embeddings e JOIN _fs_emb_load USING (doc_id) "
-            "WHERE e.model = $model ORDER BY e.doc_id",
+        found = con.sql(
+            "SELECT e.doc_id, e.dim FROM embeddings e WHERE e.model = $model "
+            "AND e.doc_id IN (SELECT doc_id FROM _fs_emb_load) ORDER BY e.doc_id",
             params={"model": model},
         ).to_arrow_table()
-    return got.column("doc_id").to_pylist(), _matrix(got.column("vector"))
+        ids: list[str] = found.column("doc_id").to_pylist()
+        dims = set(found.column("dim").to_pylist())
+        del found
+        if len(dims) > 1:
+            raise ValueError(f"stored {model!r} vectors differ in dimension: {sorted(dims)}")
+        dim = dims.pop() if dims else 0
+        X = np.empty((len(ids), dim), dtype=np.float32)
+        if not ids:
+            return ids, X
+        pos = {d: i for i, d in enumerate(ids)}
+        total = fetch_one(con, "SELECT count(*) FROM embeddings WHERE model = ?", [model])
+        # Every stored vector asked for: a plain scan; a subset: the same scan filtered on the ids (still streamed).
+        subset = "" if total and int(total[0]) == len(ids) else " AND doc_id IN (SELECT doc_id FROM _fs_emb_load)"
+        reader = con.sql(
+            f"SELECT doc_id, vector FROM embeddings WHERE model = $model{subset}", params={"model": model}
+        ).to_arrow_reader(batch_rows)
+        placed = 0
+        for batch in reader:
+            rows = np.fromiter((pos[d] for d in batch.column(0).to_pylist()), np.int64, batch.num_rows)
+            vectors = batch.column(1)
+            values = vectors.flatten().to_numpy(zero_copy_only=False)
+            if values.size != batch.num_rows * dim:
+                raise ValueError(f"stored {model!r} vectors do not all have {dim} values")
+            X[rows] = values.reshape(batch.num_rows, dim)
+            placed += batch.num_rows
+    if placed != len(ids):
+        raise RuntimeError(f"placed {placed} of {len(ids)} vectors (the embeddings changed while loading?)")
+    return ids, X
 
 
 def embedding_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:

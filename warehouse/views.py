@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any
 
 import duckdb
 
-from warehouse.db import table_exists
+from warehouse import evidence_store
 
 # Links below this confidence are hints, not evidence; the same default the screening step reads.
 MIN_CONFIDENCE = 0.5
+# Ids looked up per `documents` query: DuckDB turns a join with at most 50 keys (its
+# dynamic_or_filter_threshold) into primary-key lookups; beyond that it scans the whole table.
+_IDS_PER_LOOKUP = 48
 
 
 class ViewError(LookupError):
@@ -33,6 +38,74 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | No
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
+# Tables known to exist, per connection: an assessment asks about a dozen times, and tables are added by
+# migrations, never dropped, so a table once seen stays (a missing one is asked again next time).
+_TABLES_SEEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, set[str]] = weakref.WeakKeyDictionary()
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a table exists in the main schema (as warehouse.db.table_exists), remembered per connection once seen."""
+    seen = _TABLES_SEEN.setdefault(con, set())
+    if name in seen:
+        return True
+    # duckdb_tables() answers in about half the time of information_schema (what table_exists reads).
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND table_name = ?", [name]
+    ).fetchall()
+    if row[0][0]:
+        seen.add(name)
+        return True
+    return False
+
+
+# Connections inside `one_reading`: whether the stored evidence was current when it began.
+_READING: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, bool] = weakref.WeakKeyDictionary()
+
+
+def evidence_is_stored(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the stored evidence (warehouse.evidence_store) is current, so the evidence views may read it."""
+    if con in _READING:
+        return _READING[con]
+    return has_table(con, "evidence_state") and evidence_store.is_current(con, tables_known=True)
+
+
+@contextlib.contextmanager
+def one_reading(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A block of views read together (an assessment): whether the stored evidence is current is asked once.
+
+    Only for blocks that do not write meanwhile; nested blocks keep the outer block's answer.
+    """
+    if con in _READING:
+        yield
+        return
+    _READING[con] = evidence_is_stored(con)
+    try:
+        yield
+    finally:
+        _READING.pop(con, None)
+
+
+def _evidence_rows(
+    con: duckdb.DuckDBPyConnection, name: str, tech_id: str | None, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run an evidence query (its __EVIDENCE__ the technology's evidence rows, or every technology's for None).
+
+    The rows come from tech_evidence while it is current, else from the same computation over links and
+    documents: the answer is the same, only the time differs.
+    """
+    stored = evidence_is_stored(con)
+    if tech_id is None:
+        rel = evidence_store.stored_evidence_sql() if stored else evidence_store.live_evidence_sql()
+    else:
+        rel = (evidence_store.stored_evidence_sql("tech_id = $tech_id") if stored
+               else evidence_store.live_evidence_sql("l.tech_id = $tech_id"))
+        params = {**params, "tech_id": tech_id}
+    cur = con.execute(sql(name).replace("__EVIDENCE__", rel), params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
 def _json(text: str | None, default: Any) -> Any:
     if not text:
         return default
@@ -47,7 +120,7 @@ def _json(text: str | None, default: Any) -> Any:
 
 def scans(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every scan with scores, newest first (scan order is started_at)."""
-    if not (table_exists(con, "scans") and table_exists(con, "tech_scores")):
+    if not (has_table(con, "scans") and has_table(con, "tech_scores")):
         return []
     return _rows(con, "scans")
 
@@ -107,8 +180,8 @@ def evidence_trends(
 ) -> dict[str, dict[int, dict[str, int]]]:
     """tech_id → year → kind → linked documents dated before as_of (every technology when tech_id is None)."""
     out: dict[str, dict[int, dict[str, int]]] = {}
-    params = {"as_of": as_of, "tech_id": tech_id, "min_confidence": min_confidence}
-    for r in _rows(con, "evidence_trend", params):
+    params = {"as_of": as_of, "min_confidence": min_confidence}
+    for r in _evidence_rows(con, "evidence_trend", tech_id, params):
         out.setdefault(r["tech_id"], {}).setdefault(int(r["year"]), {})[r["kind"]] = int(r["documents"])
     return out
 
@@ -126,7 +199,7 @@ def card_evidence(con: duckdb.DuckDBPyConnection, scan_id: str, per_tech: int = 
 
 def technologies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every technology row (any status), for resolving a typed name."""
-    if not table_exists(con, "technologies"):
+    if not has_table(con, "technologies"):
         return []
     rows = _rows(con, "technologies")
     for r in rows:
@@ -166,17 +239,18 @@ def indicators(con: duckdb.DuckDBPyConnection, scan_id: str, tech_id: str) -> li
 def documents(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """doc_id → title, kind, date, url and identifiers, for the given ids (unknown ids are left out)."""
     ids = sorted(set(doc_ids))
-    if not ids:
-        return {}
-    return {r["doc_id"]: r for r in _rows(con, "documents", {"doc_ids": ids})}
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), _IDS_PER_LOOKUP):  # a few keys per query, so each is a key lookup
+        out.update((r["doc_id"], r) for r in _rows(con, "documents", {"doc_ids": ids[start : start + _IDS_PER_LOOKUP]}))
+    return {d: out[d] for d in ids if d in out}
 
 
 def weekly_trend(
     con: duckdb.DuckDBPyConnection, tech_id: str, as_of: dt.date, weeks: int = 26, min_confidence: float = MIN_CONFIDENCE
 ) -> list[dict[str, Any]]:
     """Linked documents per week (Monday start) over the `weeks` weeks before as_of; empty weeks left out."""
-    params = {"tech_id": tech_id, "as_of": as_of, "weeks": weeks, "min_confidence": min_confidence}
-    return _rows(con, "weekly_trend", params)
+    params = {"as_of": as_of, "weeks": weeks, "min_confidence": min_confidence}
+    return _evidence_rows(con, "weekly_trend", tech_id, params)
 
 
 def leaders(
@@ -184,8 +258,8 @@ def leaders(
 ) -> dict[str, list[dict[str, Any]]]:
     """{'institution': [...], 'country': [...]}: who carries most of the evidence, by document count."""
     out: dict[str, list[dict[str, Any]]] = {"institution": [], "country": []}
-    params = {"tech_id": tech_id, "as_of": as_of, "top": top, "min_confidence": min_confidence}
-    for r in _rows(con, "leaders", params):
+    params = {"as_of": as_of, "top": top, "min_confidence": min_confidence}
+    for r in _evidence_rows(con, "leaders", tech_id, params):
         out[r["what"]].append({"name": r["name"], "documents": int(r["documents"])})
     return out
 
@@ -194,8 +268,8 @@ def policy_mentions(
     con: duckdb.DuckDBPyConnection, tech_id: str, as_of: dt.date, limit: int = 20, min_confidence: float = MIN_CONFIDENCE
 ) -> list[dict[str, Any]]:
     """Policy documents linked to a technology before as_of, newest first."""
-    params = {"tech_id": tech_id, "as_of": as_of, "limit": limit, "min_confidence": min_confidence}
-    return _rows(con, "policy_mentions", params)
+    params = {"as_of": as_of, "limit": limit, "min_confidence": min_confidence}
+    return _evidence_rows(con, "policy_mentions", tech_id, params)
 
 
 def milestones(
@@ -205,14 +279,18 @@ def milestones(
     max_funding: int = 10,
     min_confidence: float = MIN_CONFIDENCE,
 ) -> list[dict[str, Any]]:
-    """Events derived from the evidence (first paper, first policy mention, first trial, funding rounds ...), by date."""
-    params = {"tech_id": tech_id, "as_of": as_of, "max_funding": max_funding, "min_confidence": min_confidence}
-    return _rows(con, "milestones", params)
+    """Events derived from the evidence (first paper, first policy mention, first trial, funding rounds ...), by date.
+
+    The cues (approval, mass production, funding ...) are found once per document version by
+    warehouse.evidence_store, not here on every call.
+    """
+    params = {"as_of": as_of, "max_funding": max_funding, "min_confidence": min_confidence}
+    return _evidence_rows(con, "milestones", tech_id, params)
 
 
 def override_history(con: duckdb.DuckDBPyConnection, tech_id: str) -> list[dict[str, Any]]:
     """Every consultant judgement recorded for a technology, oldest first (the table is append-only)."""
-    if not table_exists(con, "overrides"):
+    if not has_table(con, "overrides"):
         return []
     cur = con.execute(
         "SELECT override_id, field, value, decided_by, reason, recorded_at, scan_id, computed_value "
@@ -234,7 +312,7 @@ def topic_lineage(con: duckdb.DuckDBPyConnection, tech_id: str, limit: int = 8) 
     The topic tables belong to another stage of the pipeline: a warehouse without them (or with a shape this
     reader does not know yet) degrades to a note instead of failing the assessment.
     """
-    missing = [t for t in _TOPIC_TABLES if not table_exists(con, t)]
+    missing = [t for t in _TOPIC_TABLES if not has_table(con, t)]
     if missing:
         return {"available": False, "note": "no topic tables yet (" + ", ".join(missing) + ")", "topics": [], "events": []}
     try:

@@ -208,19 +208,36 @@ def _timeline(
     return events
 
 
+def _evidence_docs(con: Any, inds: list[dict[str, Any]], driver_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The documents the indicators show (up to EVIDENCE_PER_INDICATOR each, from their first twice as many) and the drivers.
+
+    Asks first for the documents shown when all of them exist — few enough for key lookups at a million
+    documents — and for the rest of each indicator's first ids only when some are missing.
+    """
+    first = [d for i in inds for d in i["doc_ids"][:EVIDENCE_PER_INDICATOR]]
+    docs = views.documents(con, [*first, *driver_ids])
+    if all(d in docs for d in first):
+        return docs
+    rest = {d for i in inds for d in i["doc_ids"][EVIDENCE_PER_INDICATOR : EVIDENCE_PER_INDICATOR * 2]} - docs.keys()
+    return {**docs, **views.documents(con, sorted(rest))}
+
+
 def build_assessment(con: Any, tech_id: str, scan: str = "latest") -> dict[str, Any]:
     """Everything a horizon assessment shows, as plain data (rendered by the CLI, Markdown and HTML)."""
+    with views.one_reading(con):
+        return _build_assessment(con, tech_id, scan)
+
+
+def _build_assessment(con: Any, tech_id: str, scan: str) -> dict[str, Any]:
+    from scoring.taxonomy import load_taxonomy
+
+    seeded = next((t for t in load_taxonomy() if t.id == tech_id), None)
     tech = next((t for t in views.technologies(con) if t["tech_id"] == tech_id), None)
     if tech is None:  # a seeded technology the warehouse has not synced yet
-        from scoring.taxonomy import load_taxonomy
-
         t = next(t for t in load_taxonomy() if t.id == tech_id)
         tech = {"tech_id": t.id, "name_en": t.name_en, "name_zh": t.name_zh, "aliases": list(t.aliases),
                 "description": t.description_en, "direction": t.direction, "status": "seeded (not in warehouse)",
                 "origin": "taxonomy", "topic_id": None}
-    from scoring.taxonomy import load_taxonomy
-
-    seeded = next((t for t in load_taxonomy() if t.id == tech_id), None)
     description_zh = seeded.description_zh if seeded else ""
     description_en = tech.get("description") or (seeded.description_en if seeded else "")
     try:
@@ -232,9 +249,8 @@ def build_assessment(con: Any, tech_id: str, scan: str = "latest") -> dict[str, 
     score = views.tech_score(con, info["scan_id"], tech_id) if info else None
     as_of: dt.date = (score or {}).get("as_of") or (info or {}).get("as_of") or dt.date.today()
     inds = views.indicators(con, info["scan_id"], tech_id) if info else []
-    doc_ids = [d for i in inds for d in i["doc_ids"][:EVIDENCE_PER_INDICATOR * 2]]
     driver_ids = [d.get("doc_id") for d in ((score or {}).get("horizon_evidence") or {}).get("drivers", []) if isinstance(d, dict)]
-    docs = views.documents(con, [*doc_ids, *[d for d in driver_ids if d]])
+    docs = _evidence_docs(con, inds, [d for d in driver_ids if d])
     history = views.score_history(con, tech_id)
     overrides = views.override_history(con, tech_id)
     latest_override = {}

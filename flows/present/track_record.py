@@ -30,9 +30,9 @@ LEGEND = ("命中率 Hit rate = share of resolved forecasts whose call (probabil
 
 def ledger_rows(con: Any) -> list[dict[str, Any]] | None:
     """Every forecast with its outcome (live and replayed), or None when the warehouse has no ledger tables."""
-    from warehouse.db import table_exists
+    from warehouse.views import has_table  # remembered per connection: an assessment asks on every call
 
-    if not (table_exists(con, "forecasts") and table_exists(con, "forecast_outcomes")):
+    if not (has_table(con, "forecasts") and has_table(con, "forecast_outcomes")):
         return None
     from warehouse import ledger_store as store
 

@@ -36,6 +36,26 @@ def test_vectors_round_trip_and_staleness_follows_content_and_recipe(warehouse_c
     assert con.execute("SELECT count(*) FROM embeddings").fetchall()[0][0] == 3
 
 
+def test_vectors_load_streamed_in_doc_id_order_whatever_the_storage_order(warehouse_con) -> None:
+    con = warehouse_con
+    ids = [f"doc{i:04d}" for i in range(500)]
+    rng = np.random.default_rng(3)
+    vecs = rng.normal(size=(500, 6)).astype(np.float32)
+    order = rng.permutation(500)  # stored in another order, in three writes
+    for part in np.array_split(order, 3):
+        store.write_embeddings(con, model="m", recipe="r", doc_ids=[ids[i] for i in part], content_hashes=["h"] * len(part),
+                               text_hashes=["t"] * len(part), vectors=vecs[part])
+    store.write_embeddings(con, model="other", recipe="r", doc_ids=ids[:3], content_hashes=["h"] * 3,
+                           text_hashes=["t"] * 3, vectors=np.zeros((3, 6), np.float32))
+    got_ids, got = store.load_embeddings(con, ids[::-1], model="m", batch_rows=64)  # every vector, many batches
+    assert got_ids == ids and got.dtype == np.float32 and np.array_equal(got, vecs)
+    asked = [ids[7], "missing", ids[420], ids[7], ids[3]]  # a subset, unknown and repeated ids
+    got_ids, got = store.load_embeddings(con, asked, model="m", batch_rows=2)
+    assert got_ids == [ids[3], ids[7], ids[420]] and np.array_equal(got, vecs[[3, 7, 420]])
+    got_ids, got = store.load_embeddings(con, ["missing"], model="m")
+    assert got_ids == [] and got.shape == (0, 0)
+
+
 def test_taxonomy_sync_is_idempotent_and_leaves_decisions_alone(warehouse_con) -> None:
     con = warehouse_con
     rows = taxonomy_rows(load_taxonomy())

@@ -1,16 +1,14 @@
 -- leaders: the institutions (affiliations) and countries that carry most of a technology's evidence before as_of.
-WITH l AS (
-    SELECT DISTINCT doc_id FROM document_technologies WHERE tech_id = $tech_id AND confidence >= $min_confidence
+-- `ev` is the technology's evidence rows (warehouse/evidence_store.py), stored or computed live.
+WITH ev AS (__EVIDENCE__
 ), d AS (
-    SELECT d.doc_id, coalesce(d.affiliations, []) AS affiliations, coalesce(d.countries, []) AS countries
-    FROM l JOIN documents d USING (doc_id)
-    WHERE d.published IS NULL OR d.published < CAST($as_of AS DATE)
-), a AS (
-    SELECT 'institution' AS what, trim(x) AS name, count(DISTINCT doc_id) AS documents
-    FROM (SELECT doc_id, unnest(list_distinct(affiliations)) AS x FROM d) GROUP BY ALL
+    SELECT institutions, countries
+    FROM ev
+    WHERE confidence >= $min_confidence AND (published IS NULL OR published < CAST($as_of AS DATE))
+), a AS (  -- each document's names are trimmed and distinct: counting rows counts documents
+    SELECT 'institution' AS what, x AS name, count(*) AS documents FROM (SELECT unnest(institutions) AS x FROM d) GROUP BY ALL
 ), c AS (
-    SELECT 'country' AS what, trim(x) AS name, count(DISTINCT doc_id) AS documents
-    FROM (SELECT doc_id, unnest(list_distinct(countries)) AS x FROM d) GROUP BY ALL
+    SELECT 'country' AS what, x AS name, count(*) AS documents FROM (SELECT unnest(countries) AS x FROM d) GROUP BY ALL
 ), ranked AS (
     SELECT *, row_number() OVER (PARTITION BY what ORDER BY documents DESC, name) AS rn
     FROM (SELECT * FROM a UNION ALL SELECT * FROM c) WHERE name <> ''
