@@ -83,7 +83,7 @@ def _slice_rows(name: str, n: int) -> list[dict[str, Any]]:
 
 
 def embeddings(n: int, slice_name: str = "benchmark") -> tuple[Path, Path]:
-    """(vectors .npy, texts .json) of n documents of a slice, embedded once with the configured recipe.
+    """(vectors .npy, texts .jsonl) of n documents of a slice, embedded once with the configured recipe.
 
     The cache key hashes the model, the recipe (`EmbeddingConfig.recipe`, max tokens) and every
     embedded text, so a change of scoring/topics.toml or of `embedding_text` embeds again.
@@ -100,19 +100,34 @@ def embeddings(n: int, slice_name: str = "benchmark") -> tuple[Path, Path]:
     key = hashlib.sha256("\x1f".join([e.model, e.recipe, str(e.max_tokens), *texts]).encode()).hexdigest()[:12]
     stem = f"{slice_name}-{len(rows)}-{Path(e.model).name}-{key}"
     vec_path = CACHE / f"{stem}-vectors.npy"
-    txt_path = CACHE / f"{stem}-texts.json"
-    if vec_path.exists() and txt_path.exists():
-        return vec_path, txt_path
-    from scoring.analysis import make_embedder
-
-    t0 = time.perf_counter()
-    vectors = make_embedder(config).embed(texts)
-    print(f"embedded {len(texts):,} documents ({slice_name}) in {time.perf_counter() - t0:.0f} s (cached in {vec_path})")
+    txt_path = CACHE / f"{stem}-texts.jsonl"
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(vec_path, np.asarray(vectors, dtype=np.float32))
-    docs = [{"title": r["title"], "abstract": r["abstract"]} for r in rows]
-    txt_path.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    if not vec_path.exists():
+        from scoring.analysis import make_embedder
+
+        t0 = time.perf_counter()
+        vectors = make_embedder(config).embed(texts)
+        print(f"embedded {len(texts):,} documents ({slice_name}) in {time.perf_counter() - t0:.0f} s (cached in {vec_path})")
+        np.save(vec_path, np.asarray(vectors, dtype=np.float32))
+    if not txt_path.exists():
+        lines = (json.dumps({"title": r["title"], "abstract": r["abstract"]}, ensure_ascii=False) + "\n" for r in rows)
+        txt_path.write_text("".join(lines), encoding="utf-8")
     return vec_path, txt_path
+
+
+def read_docs(txt_path: str | Path, chars: int | None = None) -> list[dict[str, Any]]:
+    """The cached documents, one JSON line each; `chars` cuts abstracts as the analysis stage's text query does.
+
+    Line by line, so the whole file is never one string in memory (a child's peak would count it).
+    """
+    docs = []
+    with open(txt_path, encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            if chars is not None and d["abstract"]:
+                d["abstract"] = d["abstract"][:chars]
+            docs.append(d)
+    return docs
 
 
 # ───────────────────────────── the children ─────────────────────────────
@@ -133,8 +148,8 @@ def child_futurescan(vec_path: str, txt_path: str, out_path: str, n_topics: int)
 
     t0 = time.perf_counter()
     X = np.load(vec_path)
-    docs = json.loads(Path(txt_path).read_text(encoding="utf-8"))
     config = load_topics_config()
+    docs = read_docs(txt_path, config.represent.text_chars)
     over = {"n_topics": n_topics} if n_topics else {}
     clusterer = TopicClusterer.from_config(config.cluster, **over).fit(X)
     labels, sims = clusterer.labels_, clusterer.similarities_
@@ -158,7 +173,7 @@ def child_bertopic(vec_path: str, txt_path: str, out_path: str, n_topics: int) -
 
     t0 = time.perf_counter()
     X = np.load(vec_path)
-    docs = json.loads(Path(txt_path).read_text(encoding="utf-8"))
+    docs = read_docs(txt_path)
     texts = [f"{d['title']}. {d['abstract'] or ''}" for d in docs]
     model = BERTopic(embedding_model=None, calculate_probabilities=False, verbose=False)
     topics, _ = model.fit_transform(texts, embeddings=X)
@@ -325,7 +340,7 @@ def k_study(slices: list[str], n: int, factors: list[float], seeds: tuple[int, i
     for name in slices:
         vec, txt = embeddings(n, name)
         X = np.load(vec)
-        docs = json.loads(Path(txt).read_text(encoding="utf-8"))
+        docs = read_docs(txt)
         terms = [english_terms(f"{d['title']}. {(d['abstract'] or '')[: r.text_chars]}") for d in docs]
         fields = [row.get("field") for row in _slice_rows(name, n)]  # same rows, same order as embedded
         rows = []

