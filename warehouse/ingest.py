@@ -24,7 +24,7 @@ import orjson
 import pyarrow as pa
 from pydantic import ValidationError
 
-from warehouse import identity
+from warehouse import identity, ingest_sql
 from warehouse.corpora import ADAPTERS, format_for
 from warehouse.db import fetch_one, transaction
 from warehouse.landing import MAX_LINE_BYTES, LandingRecord, parse_published
@@ -50,6 +50,8 @@ class IngestReport:
     docs_unchanged: int = 0
     skipped: bool = False
     seconds: float = 0.0
+    engine: str = "python"  # 'sql' when warehouse.ingest_sql judged the rows
+    rows_python: int = 0  # rows validated one by one with LandingRecord (with 'sql': those SQL left to it)
     rejects: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -195,8 +197,19 @@ def _parse_lines(
     rejects: list[tuple[int, str, str]],
     first_line: int = 1,
 ) -> Iterator[_Row]:
+    return _parse_numbered(enumerate(lines, start=first_line), fmt, load_time, report, rejects)
+
+
+def _parse_numbered(
+    lines: Iterable[tuple[int, bytes]],
+    fmt: str,
+    load_time: dt.datetime,
+    report: IngestReport,
+    rejects: list[tuple[int, str, str]],
+) -> Iterator[_Row]:
+    """Validate (line number, raw line) pairs with the model: the reference for every row the SQL path leaves."""
     adapter = ADAPTERS.get(fmt)
-    for n, raw in enumerate(lines, start=first_line):
+    for n, raw in lines:
         if not raw.strip():
             continue
         report.rows_total += 1
@@ -538,7 +551,16 @@ ON CONFLICT DO NOTHING
 """
 
 # One UPDATE per stored document: 'replace' takes the primary source's new text, 'fill' only adds
-# what the stored document lacks. Lists are kept sorted and distinct so re-loads are no-ops.
+# what the stored document lacks. A list or extra that gains nothing is left exactly as stored (a first load
+# keeps affiliations in the source's order, and json_merge_patch rewrites numbers), so re-loads are no-ops.
+_UPDATE_MACROS = """
+CREATE OR REPLACE TEMP MACRO fs_union(stored, new) AS
+    CASE WHEN list_has_all(coalesce(stored, []), new) THEN stored
+         ELSE list_sort(list_distinct(list_concat(coalesce(stored, []), new))) END;
+CREATE OR REPLACE TEMP MACRO fs_same_json(stored, merged) AS
+    CASE WHEN json(merged) = json(stored) THEN stored ELSE merged END;
+"""
+
 _UPDATE_DOCS = """
 UPDATE documents AS d SET
     title        = CASE WHEN i.action = 'replace' THEN i.title ELSE d.title END,
@@ -558,16 +580,16 @@ UPDATE documents AS d SET
                           WHEN d.published IS NULL THEN i.date_precision ELSE d.date_precision END,
     authors      = CASE WHEN i.action = 'replace' AND len(i.authors) > 0 THEN i.authors
                         WHEN len(coalesce(d.authors, [])) = 0 THEN i.authors ELSE d.authors END,
-    affiliations = list_sort(list_distinct(list_concat(coalesce(d.affiliations, []), i.affiliations))),
-    countries    = list_sort(list_distinct(list_concat(coalesce(d.countries, []), i.countries))),
-    categories   = list_sort(list_distinct(list_concat(coalesce(d.categories, []), i.categories))),
-    keywords     = list_sort(list_distinct(list_concat(coalesce(d.keywords, []), i.keywords))),
+    affiliations = fs_union(d.affiliations, i.affiliations),
+    countries    = fs_union(d.countries, i.countries),
+    categories   = fs_union(d.categories, i.categories),
+    keywords     = fs_union(d.keywords, i.keywords),
     url          = coalesce(d.url, i.url),
     arxiv_id     = coalesce(d.arxiv_id, i.arxiv_id),
     doi          = coalesce(d.doi, i.doi),
     pmid         = coalesce(d.pmid, i.pmid),
-    extra        = CASE WHEN i.action = 'replace' THEN json_merge_patch(d.extra, i.extra::JSON)
-                        ELSE json_merge_patch(i.extra::JSON, d.extra) END,
+    extra        = fs_same_json(d.extra, CASE WHEN i.action = 'replace' THEN json_merge_patch(d.extra, i.extra::JSON)
+                                              ELSE json_merge_patch(i.extra::JSON, d.extra) END),
     first_seen   = least(d.first_seen, i.seen_first),
     last_seen    = greatest(d.last_seen, i.seen_last)
 FROM _fs_docs AS i
@@ -585,51 +607,60 @@ ON CONFLICT (doc_id, source_id, source_record_id) DO UPDATE SET
 """
 
 
+# Rows of a chunk that cannot go straight in: sharing a key with another row of the chunk or with a stored
+# document, keyless, or landing on a stored doc_id. The chunk's keys are looked up in document_keys with a
+# semi-join (only the keys the chunk has are probed, as the warehouse grows).
 _COLLIDING_LINES = """
-WITH k AS (SELECT line, unnest(keys) AS key FROM _fs_rows),
-     dup AS (SELECT key FROM k GROUP BY key HAVING count(*) > 1)
+CREATE OR REPLACE TEMP TABLE _fs_colliding AS
+WITH k AS (SELECT line, unnest(keys) AS key FROM {rows}),
+     dup AS (SELECT key FROM k GROUP BY key HAVING count(*) > 1),
+     stored AS (SELECT key FROM document_keys WHERE key IN (SELECT key FROM k))
 SELECT k.line FROM k JOIN dup USING (key)
-UNION SELECT k.line FROM k JOIN document_keys USING (key)
-UNION SELECT line FROM _fs_rows WHERE len(keys) = 0
-UNION SELECT r.line FROM _fs_rows r JOIN documents USING (doc_id)
+UNION SELECT k.line FROM k JOIN stored USING (key)
+UNION SELECT line FROM {rows} WHERE len(keys) = 0
+UNION SELECT line FROM {rows} WHERE doc_id IN (SELECT doc_id FROM documents WHERE doc_id IN (SELECT doc_id FROM {rows}))
 """
+
+_SIMPLE = "FROM {rows} WHERE line NOT IN (SELECT line FROM _fs_colliding)"
 
 _INSERT_SIMPLE = """
 INSERT INTO documents
 SELECT doc_id, kind, language, language_detected, title, abstract, body, published, precision,
        authors, affiliations, countries, categories, keywords, url, arxiv_id, doi, pmid, source, record_id,
        extra_json::JSON, content_hash, 1, seen, seen, $now
-FROM _fs_simple
 """
 
 
 def _write_chunk(con: duckdb.DuckDBPyConnection, table: pa.Table, now: dt.datetime, report: IngestReport) -> None:
-    """Write one validated chunk: rows that meet no other record go straight in with set-based SQL;
-    rows sharing a key with another row or a stored document go through the merge."""
-    import pyarrow.compute as pc
-
+    """Write one validated chunk held as an Arrow table (the Python path)."""
     con.register("_fs_rows", table)
     try:
-        colliding = [r[0] for r in con.execute(_COLLIDING_LINES).fetchall()]
+        _write_rows(con, "_fs_rows", now, report)
     finally:
         con.unregister("_fs_rows")
-    mask = pc.is_in(table["line"], value_set=pa.array(colliding, pa.int64()))
-    simple = table.filter(pc.invert(mask)) if colliding else table
-    if simple.num_rows:
-        con.register("_fs_simple", simple)
-        try:
-            con.execute(_INSERT_SIMPLE, {"now": now})
-            con.execute("INSERT INTO document_keys SELECT unnest(keys), doc_id FROM _fs_simple")
-            con.execute(
-                "INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen "
-                "FROM _fs_simple"
-            )
-        finally:
-            con.unregister("_fs_simple")
-        report.docs_new += simple.num_rows
-        report.rows_loaded += simple.num_rows
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, rows: str, now: dt.datetime, report: IngestReport) -> None:
+    """Write one chunk of prepared rows (relation `rows`, in `_ROW_SCHEMA`): rows that meet no other record go
+    straight in with set-based SQL; rows sharing a key with another row or a stored document go through the
+    merge, in line order."""
+    con.execute(_COLLIDING_LINES.format(rows=rows))
+    total, colliding = con.execute(
+        f"SELECT (SELECT count(*) FROM {rows}), (SELECT count(*) FROM _fs_colliding)"
+    ).fetchall()[0]
+    simple = _SIMPLE.format(rows=rows)
+    if total > colliding:
+        con.execute(_INSERT_SIMPLE + simple, {"now": now})
+        con.execute(f"INSERT INTO document_keys SELECT unnest(keys), doc_id {simple}")
+        con.execute(f"INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen {simple}")
+        report.docs_new += total - colliding
+        report.rows_loaded += total - colliding
     if colliding:
-        _write_merged(con, _table_to_rows(table.filter(mask)), now, report)
+        merged = con.sql(
+            f"SELECT {', '.join(_ROW_SCHEMA.names)} FROM {rows} WHERE line IN (SELECT line FROM _fs_colliding) ORDER BY line"
+        ).to_arrow_table()
+        _write_merged(con, _table_to_rows(merged), now, report)
+    con.execute("DROP TABLE _fs_colliding")
 
 
 def _write_merged(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datetime, report: IngestReport) -> None:
@@ -670,6 +701,7 @@ def _write_merged(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.date
     try:
         params = {"now": now}
         con.execute(_KEEP_HISTORY, params)
+        con.execute(_UPDATE_MACROS)
         con.execute(_UPDATE_DOCS, params)
         con.execute(_INSERT_DOCS, params)
         con.execute("INSERT INTO document_keys SELECT key, doc_id FROM _fs_keys_new ON CONFLICT DO NOTHING")
@@ -741,6 +773,32 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, dt.da
     return (row[0], row[1]) if row else None
 
 
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    report: IngestReport,
+    rejects: list[tuple[int, str, str]],
+    sources: dict[str, str],
+    now: dt.datetime,
+    started: float,
+    progress: Progress | None,
+) -> None:
+    """What every load ends with, inside its transaction: sources, rejects and the landing_files row."""
+    _record_sources(con, sources, now)
+    _record_rejects(con, report.file_sha256, report.path, rejects, now)
+    report.rows_rejected = len(rejects)
+    report.rejects = [(n, why) for n, why, _ in rejects[:MAX_REJECTS_REPORTED]]
+    report.seconds = time.perf_counter() - started
+    con.execute(
+        "INSERT INTO landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [
+            report.file_sha256, report.path, report.format, now, report.rows_total, report.rows_loaded,
+            report.rows_rejected, report.docs_new, report.docs_updated, report.docs_unchanged, report.seconds,
+        ],
+    )
+    if progress:
+        progress("committing", report.rows_total)
+
+
 def _load(
     con: duckdb.DuckDBPyConnection,
     lines: Iterable[bytes],
@@ -750,6 +808,7 @@ def _load(
     progress: Progress | None,
     workers: int = 1,
 ) -> None:
+    """The Python path: every row through LandingRecord (and, for corpora, their adapters)."""
     now = dt.datetime.now().replace(microsecond=0)
     started = time.perf_counter()
     rejects: list[tuple[int, str, str]] = []
@@ -767,20 +826,53 @@ def _load(
             _write_chunk(con, chunk, now, report)
             if progress:
                 progress("rows", report.rows_total)
-        _record_sources(con, sources, now)
-        _record_rejects(con, report.file_sha256, report.path, rejects, now)
-        report.rows_rejected = len(rejects)
-        report.rejects = [(n, why) for n, why, _ in rejects[:MAX_REJECTS_REPORTED]]
-        report.seconds = time.perf_counter() - started
-        con.execute(
-            "INSERT INTO landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [
-                report.file_sha256, report.path, report.format, now, report.rows_total, report.rows_loaded,
-                report.rows_rejected, report.docs_new, report.docs_updated, report.docs_unchanged, report.seconds,
-            ],
-        )
-        if progress:
-            progress("committing", report.rows_total)
+        report.rows_python = report.rows_total
+        _finish(con, report, rejects, sources, now, started, progress)
+
+
+def _load_sql(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    report: IngestReport,
+    *,
+    block_bytes: int,
+    max_lines: int | None,
+    progress: Progress | None,
+) -> None:
+    """The set-based path for landing files (see warehouse.ingest_sql): SQL judges and prepares the rows,
+    the Python path takes the lines SQL leaves, and both land in one staging table per block."""
+    now = dt.datetime.now().replace(microsecond=0)
+    started = time.perf_counter()
+    rejects: list[tuple[int, str, str]] = []
+    sources: dict[str, str] = {}
+    report.engine = "sql"
+    with ingest_sql.sql_path(con), transaction(con):
+        for block in ingest_sql.line_blocks(path, block_bytes, max_lines):
+            staged = ingest_sql.stage_block(con, block, now)
+            report.rows_total += staged.rows_judged
+            rejects.extend(staged.rejects)
+            if staged.python_lines:
+                before = report.rows_total
+                rows = list(_parse_numbered(staged.python_lines, report.format, now, report, rejects))
+                report.rows_python += report.rows_total - before
+                if rows:
+                    con.register("_fs_py_rows", _rows_to_table(rows))
+                    try:
+                        con.execute("INSERT INTO _fs_stage BY NAME SELECT * FROM _fs_py_rows")
+                    finally:
+                        con.unregister("_fs_py_rows")
+            for source, kind in con.execute(
+                "SELECT source, arg_min(kind, line) FROM _fs_stage GROUP BY source ORDER BY min(line)"
+            ).fetchall():
+                sources.setdefault(source, kind)
+            _write_rows(con, "_fs_stage", now, report)
+            if progress:
+                progress("rows", report.rows_total)
+        rejects.sort(key=lambda r: r[0])
+        _finish(con, report, rejects, sources, now, started, progress)
+
+
+ENGINES = ("auto", "sql", "python")
 
 
 def ingest_file(
@@ -789,33 +881,46 @@ def ingest_file(
     *,
     fmt: str = "auto",
     force: bool = False,
-    chunk_size: int = 20_000,
+    chunk_size: int | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    engine: str = "auto",
+    block_bytes: int = ingest_sql.BLOCK_BYTES,
 ) -> IngestReport:
     """Load one landing file or corpus file (JSON Lines, optionally .gz) in one transaction.
 
     `fmt` is 'auto' (a known corpus by file name, else the landing format), 'landing', or a corpus
     name from :data:`warehouse.corpora.ADAPTERS`. A file whose bytes were loaded before is skipped
     unless `force` is set (and even then the upserts change nothing but last-seen times).
-    `workers` processes validate rows in parallel (default: all cores for files over 20 MB).
+
+    `engine` 'auto' validates landing files set-based in DuckDB (`warehouse.ingest_sql`, blocks of about
+    `block_bytes`, at most `chunk_size` lines each when given) and corpora row by row in Python ('python':
+    chunks of `chunk_size` rows, default 20,000; `workers` processes validate in parallel, default all cores
+    for files over 20 MB). Both give the same documents, keys, sources and rejects.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such landing file: {path}")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     chosen = format_for(path) if fmt == "auto" else fmt
     if chosen != "landing" and chosen not in ADAPTERS:
         raise ValueError(f"unknown format {chosen!r}; choose 'landing' or one of: {', '.join(sorted(ADAPTERS))}")
+    if engine == "sql" and chosen != "landing":
+        raise ValueError(f"the sql engine reads landing files only, not {chosen!r} corpus rows")
     report = IngestReport(path=str(path), format=chosen, file_sha256=_file_sha256(path))
     if not force and already_loaded(con, report.file_sha256):
         report.skipped = True
+        return report
+    if chosen == "landing" and engine != "python":
+        _load_sql(con, path, report, block_bytes=block_bytes, max_lines=chunk_size, progress=progress)
         return report
     if workers is None:
         import os
 
         big = path.stat().st_size > (5 if path.suffix == ".gz" else 20) * 1_000_000
         workers = min(os.cpu_count() or 1, 4) if big else 1
-    _load(con, _open_lines(path), report, chunk_size=chunk_size, progress=progress, workers=workers)
+    _load(con, _open_lines(path), report, chunk_size=chunk_size or 20_000, progress=progress, workers=workers)
     return report
 
 
