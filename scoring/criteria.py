@@ -213,10 +213,18 @@ def band_of(trl: float, near_from: float, mid_from: float) -> str:
 
 
 def _prob_at_least(p: float, n_eff: float, share: float) -> float:
-    """P(true share ≥ `share`) given an observed share p from n_eff effective documents (Jeffreys prior)."""
-    from scipy.stats import beta
+    """P(true share ≥ `share`) given an observed share p from n_eff effective documents (Jeffreys prior).
 
-    return float(beta.sf(share, p * n_eff + 0.5, (1.0 - p) * n_eff + 0.5))
+    The beta survival function is scipy.stats' `beta.sf`, which is `betaincc` inside the support;
+    importing scipy.special alone costs a fresh process ~0.25 s instead of ~1.4 s for scipy.stats.
+    """
+    if share <= 0.0:
+        return 1.0
+    if share >= 1.0:
+        return 0.0
+    from scipy.special import betaincc
+
+    return float(betaincc(p * n_eff + 0.5, (1.0 - p) * n_eff + 0.5, share))
 
 
 def _mixture(channels: Mapping[str, Mapping[str, Any]], p: Mapping[str, Any]) -> tuple[dict[float, float], dict[str, dict[str, float]], float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import time
 import tomllib
 from collections import Counter, defaultdict
@@ -17,12 +18,14 @@ from scoring.indicators import compute_indicators
 from scoring.indicators.base import (
     EvidenceDoc,
     IndicatorValue,
+    LazyVectors,
     ScanContext,
     TechEvidence,
     TechMeta,
     add_months,
     rounded,
 )
+from scoring.indicators.memo import EvidenceMemo
 
 WEIGHTS_PATH = Path(__file__).with_name("weights.toml")
 # Bumped whenever a change to the code would change scores made with the same weights.
@@ -79,6 +82,9 @@ class ScoringSummary:
     input_digest: str = ""
     reused_from: str | None = None  # the scan whose scores were copied because every input was equal
     changed: tuple[str, ...] = ()  # inputs that differ from the previous scored scan's (why it recomputed)
+    # Per family of evidence-only results (scoring/indicators/memo.py): how many were kept from earlier
+    # scans and how many computed, when the scores were computed.
+    evidence_memo: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 def _doc(row: Mapping[str, Any]) -> EvidenceDoc:
@@ -108,8 +114,31 @@ def _local_vocabulary() -> Any:
     return load_local_vocabulary()
 
 
-def gather(con: Any, *, as_of: dt.date, params: Mapping[str, Any]) -> tuple[list[TechEvidence], ScanContext]:
-    """Evidence for every technology and the scan context, read once from the warehouse."""
+def memo_salt(params: Mapping[str, Any]) -> str:
+    """What every evidence-only result also depends on: the method, the scoring code and the weights."""
+    h = hashlib.sha256()
+    h.update(METHOD_VERSION.encode() + b"\0" + _file_digest(_CODE_FILES).encode() + b"\0")
+    h.update(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return h.hexdigest()
+
+
+def open_memo(con: Any, params: Mapping[str, Any], *, read: bool = True, embeddings_digest: str | None = None) -> EvidenceMemo:
+    """The evidence-only results the warehouse kept (none when read=False), keyed for these weights and code."""
+    from warehouse import scores_store as store
+
+    memo = EvidenceMemo(store.load_memo(con) if read else {}, salt=memo_salt(params), read=read)
+    memo.bind("embeddings", embeddings_digest if embeddings_digest is not None else store.embeddings_digest(con))
+    return memo
+
+
+def gather(
+    con: Any, *, as_of: dt.date, params: Mapping[str, Any], memo: EvidenceMemo | None = None
+) -> tuple[list[TechEvidence], ScanContext]:
+    """Evidence for every technology and the scan context, read once from the warehouse.
+
+    memo: evidence-only results kept from earlier scans (default: those the warehouse holds). Document
+    vectors are read only if an indicator needs one that is not kept.
+    """
     from warehouse import scores_store as store
 
     techs = [
@@ -139,8 +168,9 @@ def gather(con: Any, *, as_of: dt.date, params: Mapping[str, Any]) -> tuple[list
         baseline_texts=store.baseline_sample(
             con, as_of=as_of, since=add_months(as_of, -recent_months), size=int(coherence.get("baseline_sample", 2000))
         ),
-        embeddings=store.load_embeddings(con, doc_techs.keys()),
+        embeddings=LazyVectors(lambda: store.load_embeddings(con, doc_techs.keys())),
         players=_local_vocabulary(),
+        memo=memo if memo is not None else open_memo(con, params),
     )
     evidence = [TechEvidence(t, docs_by_tech.get(t.tech_id, [])) for t in techs]
     return evidence, ctx
@@ -323,12 +353,15 @@ def score_scan(
         )
     previous = store.latest_score_run(con, exclude_scan_id=scan_id)
     changed = tuple(sorted(k for k in parts if previous is None or previous["parts"].get(k) != parts[k]))
-    evidence, ctx = gather(con, as_of=as_of, params=params)
+    # Evidence-only results kept from earlier scans are reused unless forced (a forced run computes cold).
+    memo = open_memo(con, params, read=not force, embeddings_digest=parts["embeddings"])
+    evidence, ctx = gather(con, as_of=as_of, params=params, memo=memo)
     scores = [score_evidence(ev, ctx) for ev in evidence]
     scored_at = dt.datetime.now()
     rows, ind_rows = score_rows(scan_id, as_of, scores, weights_hash, scored_at)
     run.update(scored_at=scored_at, seconds=round(time.perf_counter() - started, 3))
     store.write_scores(con, scan_id, rows, ind_rows, run=run)
+    store.save_memo(con, memo.used, used_at=scored_at)
     horizons = Counter(s.horizon.horizon for s in scores)
     notes = () if scores else ("no technologies to score: sync the taxonomy into `technologies` first",)
     return ScoringSummary(
@@ -345,4 +378,5 @@ def score_scan(
         notes=notes,
         input_digest=digest,
         changed=changed,
+        evidence_memo=memo.stats(),
     )

@@ -184,16 +184,11 @@ def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> d
     model = _one(con, _EMBEDDING_MODEL_SQL)
     if not model:
         return {}
-    ids = pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())})
-    settle(con)
-    con.register("_fs_emb_ids", ids)
-    try:
-        rows = con.execute(
-            "SELECT e.doc_id, e.vector FROM embeddings e JOIN _fs_emb_ids i USING (doc_id) WHERE e.model = ?",
-            [model[0]],
-        ).fetchall()
-    finally:
-        con.unregister("_fs_emb_ids")
+    rows = con.execute(
+        "SELECT e.doc_id, e.vector FROM embeddings e "
+        "WHERE e.model = $model AND e.doc_id IN (SELECT unnest(CAST($ids AS VARCHAR[])))",
+        {"model": model[0], "ids": sorted(set(doc_ids))},
+    ).fetchall()
     return {doc_id: np.asarray(vec, dtype=np.float32) for doc_id, vec in rows}
 
 
@@ -243,18 +238,64 @@ def input_digests(
     }
     for key in attention_keys:
         parts[f"attention:{key}"] = _rows_digest(con, _ATTENTION_SQL, {"as_of": as_of, "key": key})
-    parts["embeddings"] = "none"
-    if _has_table(con, "embeddings"):
-        model = _one(con, _EMBEDDING_MODEL_SQL)
-        if model:
-            # Every linked document's vector: a superset of those the indicators read, so equal stays equal.
-            parts["embeddings"] = f"{model[0]}|" + _rows_digest(
-                con,
-                "SELECT e.doc_id, e.vector FROM embeddings e "
-                "WHERE e.model = $model AND e.doc_id IN (SELECT doc_id FROM document_technologies)",
-                {"model": model[0]},
-            )
+    parts["embeddings"] = embeddings_digest(con)
     return parts
+
+
+def embeddings_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """The model `load_embeddings` reads and a digest of every linked document's vector of it ('none' without).
+
+    Every linked document's vector: a superset of those the indicators read, so equal stays equal.
+    """
+    if not _has_table(con, "embeddings"):
+        return "none"
+    model = _one(con, _EMBEDDING_MODEL_SQL)
+    if not model:
+        return "none"
+    return f"{model[0]}|" + _rows_digest(
+        con,
+        "SELECT e.doc_id, e.vector FROM embeddings e "
+        "WHERE e.model = $model AND e.doc_id IN (SELECT doc_id FROM document_technologies)",
+        {"model": model[0]},
+    )
+
+
+# ───────────────────────────── evidence-only results kept between scans ─────────────────────────────
+
+# A kept result nobody read for this long is dropped (a weekly scan reads last week's).
+MEMO_RETENTION = dt.timedelta(days=90)
+
+
+def load_memo(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """(family, key) → JSON text of every evidence-only result kept (`score_memo`); empty before migration 081."""
+    if not _has_table(con, "score_memo"):
+        return {}
+    return {(f, k): v for f, k, v in con.execute("SELECT family, memo_key, value FROM score_memo").fetchall()}
+
+
+def save_memo(
+    con: duckdb.DuckDBPyConnection, entries: Mapping[tuple[str, str], str], *, used_at: dt.datetime
+) -> int:
+    """Keep the results a scoring run read or computed, in one transaction; returns the rows kept afterwards.
+
+    Idempotent upserts: a key's value is a function of the key, so an existing row keeps its value and
+    only `used_at` moves. Rows unused for `MEMO_RETENTION` are deleted.
+    """
+    if not _has_table(con, "score_memo"):
+        return 0
+    settle(con)
+    with transaction(con):
+        if entries:
+            con.execute(
+                "INSERT INTO score_memo SELECT unnest(CAST($family AS VARCHAR[])), unnest(CAST($key AS VARCHAR[])), "
+                "unnest(CAST($value AS VARCHAR[])), CAST($at AS TIMESTAMP) "
+                "ON CONFLICT (family, memo_key) DO UPDATE SET used_at = excluded.used_at",
+                {"family": [k[0] for k in entries], "key": [k[1] for k in entries], "value": list(entries.values()),
+                 "at": used_at},
+            )
+        con.execute("DELETE FROM score_memo WHERE used_at < ?", [used_at - MEMO_RETENTION])
+    row = _one(con, "SELECT count(*) FROM score_memo")
+    return int(row[0]) if row else 0
 
 
 # ───────────────────────────── scans and scores ─────────────────────────────
@@ -285,15 +326,42 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "method_version", "scored_at",
 )
 _JSON_SCORE_COLUMNS = {"disruptive_attributes", "reasons", "horizon_evidence"}
-_SCORE_TYPES = {
-    "as_of": pa.date32(), "strategic": pa.float64(), "disruptive": pa.float64(), "horizon_confidence": pa.float64(),
-    "trl_estimate": pa.float64(), "trl_low": pa.int32(), "trl_high": pa.int32(), "evidence_count": pa.int32(),
-    "recent_evidence": pa.int32(), "scored_at": pa.timestamp("us"),
+_SCORE_SQL_TYPES = {
+    "as_of": "DATE", "strategic": "DOUBLE", "disruptive": "DOUBLE", "horizon_confidence": "DOUBLE",
+    "trl_estimate": "DOUBLE", "trl_low": "INTEGER", "trl_high": "INTEGER", "evidence_count": "INTEGER",
+    "recent_evidence": "INTEGER", "scored_at": "TIMESTAMP",
 }
+_INDICATOR_SQL_TYPES = {"tech_id": "VARCHAR", "indicator": "VARCHAR", "value": "DOUBLE", "score": "DOUBLE",
+                        "details": "VARCHAR", "doc_ids": "VARCHAR[]"}
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _insert_columns(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Mapping[str, Sequence[Any]],
+    types: Mapping[str, str],
+    json_columns: Iterable[str] = (),
+) -> None:
+    """Insert rows given column by column, as list parameters unnested side by side.
+
+    Not through an Arrow table: converting the first Python list to Arrow imports pandas (~0.5 s of a
+    scan whose analysis was carried over).
+    """
+    json_columns = set(json_columns)
+    names, exprs = [], []
+    for c in columns:
+        sql_type = types.get(c, "VARCHAR")
+        expr = f"unnest(CAST(${c} AS {sql_type}[]))"
+        exprs.append(f"CAST({expr} AS JSON)" if c in json_columns else expr)
+        names.append(c)
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)}",
+        {c: list(v) for c, v in columns.items()},
+    )
 
 
 def write_scores(
@@ -308,40 +376,26 @@ def write_scores(
     `run` (a `score_runs` row) is recorded in the same transaction, so a recorded input digest always
     stands beside complete scores.
     """
-    score_table = pa.table({
-        c: pa.array(
-            [_dumps(s[c]) if c in _JSON_SCORE_COLUMNS else s[c] for s in scores],
-            _SCORE_TYPES.get(c, pa.string()),
-        )
-        for c in SCORE_COLUMNS
-    })
-    ind_table = pa.table({
-        "scan_id": pa.array([scan_id] * len(indicators), pa.string()),
-        "tech_id": pa.array([i["tech_id"] for i in indicators], pa.string()),
-        "indicator": pa.array([i["indicator"] for i in indicators], pa.string()),
-        "value": pa.array([i["value"] for i in indicators], pa.float64()),
-        "score": pa.array([i["score"] for i in indicators], pa.float64()),
-        "details": pa.array([_dumps(i["details"]) for i in indicators], pa.string()),
-        "doc_ids": pa.array([list(i["doc_ids"]) for i in indicators], pa.list_(pa.string())),
-    })
+    score_columns = {
+        c: [_dumps(s[c]) if c in _JSON_SCORE_COLUMNS else s[c] for s in scores] for c in SCORE_COLUMNS
+    }
+    ind_columns = {
+        "scan_id": [scan_id] * len(indicators),
+        "tech_id": [i["tech_id"] for i in indicators],
+        "indicator": [i["indicator"] for i in indicators],
+        "value": [i["value"] for i in indicators],
+        "score": [i["score"] for i in indicators],
+        "details": [_dumps(i["details"]) for i in indicators],
+        "doc_ids": [list(i["doc_ids"]) for i in indicators],
+    }
     settle(con)
     with transaction(con):
         con.execute("DELETE FROM tech_scores WHERE scan_id = ?", [scan_id])
         con.execute("DELETE FROM indicator_values WHERE scan_id = ?", [scan_id])
-        settle(con)
-        con.register("_fs_scores", score_table)
-        con.register("_fs_indicators", ind_table)
-        try:
-            cols = ", ".join(SCORE_COLUMNS)
-            select = ", ".join(f"CAST({c} AS JSON)" if c in _JSON_SCORE_COLUMNS else c for c in SCORE_COLUMNS)
-            con.execute(f"INSERT INTO tech_scores ({cols}) SELECT {select} FROM _fs_scores")
-            con.execute(
-                "INSERT INTO indicator_values SELECT scan_id, tech_id, indicator, value, score, CAST(details AS JSON), doc_ids "
-                "FROM _fs_indicators"
-            )
-        finally:
-            con.unregister("_fs_scores")
-            con.unregister("_fs_indicators")
+        if scores:
+            _insert_columns(con, "tech_scores", score_columns, _SCORE_SQL_TYPES, _JSON_SCORE_COLUMNS)
+        if indicators:
+            _insert_columns(con, "indicator_values", ind_columns, _INDICATOR_SQL_TYPES, {"details"})
         if run is not None:
             _record_run(con, scan_id, run)
 

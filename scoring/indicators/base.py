@@ -6,11 +6,13 @@ import bisect
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from scoring.indicators.memo import EvidenceMemo
 
 # ───────────────────────────── values ─────────────────────────────
 
@@ -126,6 +128,7 @@ class ScanContext:
     baseline_texts: Sequence[tuple[str | None, str]] = ()
     embeddings: Mapping[str, np.ndarray] = field(default_factory=dict)
     players: Sequence[Any] = ()
+    memo: EvidenceMemo = field(default_factory=EvidenceMemo)  # evidence-only results kept between scans
     _totals_cache: dict[tuple, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # per-scan work shared by technologies
 
@@ -144,6 +147,33 @@ class ScanContext:
                 src: spread_counts(starts, ends, counts, ords) for src, (starts, ends, counts) in self.source_spans.items()
             }
         return self._totals_cache[key]
+
+
+class LazyVectors(Mapping[str, np.ndarray]):
+    """Document vectors read from the warehouse on first use: a scan whose novelty results are all
+    kept from an earlier scan (`EvidenceMemo`) never reads them."""
+
+    def __init__(self, load: Callable[[], Mapping[str, np.ndarray]]) -> None:
+        self._load = load
+        self._data: Mapping[str, np.ndarray] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._data is not None
+
+    def _get(self) -> Mapping[str, np.ndarray]:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 # ───────────────────────────── time ─────────────────────────────

@@ -31,25 +31,11 @@ def _language_group(language: str | None) -> str:
     return "zh" if language and language.startswith("zh") else "en" if language == "en" else "other"
 
 
-def _baseline(ctx: ScanContext) -> tuple[dict[str, list[Counter]], Counter, int]:
-    """Tokenised baseline sample by language group, and document frequencies: computed once per scan."""
-    if "coherence_baseline" not in ctx.cache:
-        groups: dict[str, list[Counter]] = {}
-        df: Counter = Counter()
-        for language, text in ctx.baseline_texts:
-            counts = Counter(tokens(text))
-            if not counts:
-                continue
-            groups.setdefault(_language_group(language), []).append(counts)
-            df.update(counts.keys())
-        ctx.cache["coherence_baseline"] = (groups, df, sum(len(g) for g in groups.values()))
-    return ctx.cache["coherence_baseline"]
-
-
 def mean_pairwise_cosine(docs: Sequence[Counter], idf: dict[str, float], drop: set[str]) -> float | None:
     """Mean cosine similarity over all pairs of TF-IDF vectors, from the norm of their sum.
 
     For unit vectors v_i, sum_{i != j} v_i·v_j = |sum v_i|^2 - n, so no n×n matrix is needed.
+    The reference for `EncodedDocs.mean_pairwise_cosine`, which gives the same float on arrays.
     """
     total: dict[str, float] = {}
     n = 0
@@ -67,6 +53,147 @@ def mean_pairwise_cosine(docs: Sequence[Counter], idf: dict[str, float], drop: s
     return (sq - n) / (n * (n - 1))
 
 
+class Vocabulary:
+    """Term ids for one scan, and 1 + ln(count) as `mean_pairwise_cosine` computes it (math.log, once per count)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self._lf: dict[int, float] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def encode(self, docs: Sequence[Counter]) -> EncodedDocs:
+        ids: list[int] = []
+        lf: list[float] = []
+        lengths: list[int] = []
+        for counts in docs:
+            for t, c in counts.items():
+                ids.append(self.ids.setdefault(t, len(self.ids)))
+                v = self._lf.get(c)
+                if v is None:
+                    v = self._lf[c] = 1 + math.log(c)
+                lf.append(v)
+            lengths.append(len(counts))
+        return EncodedDocs(np.array(ids, dtype=np.int64), np.array(lf, dtype=np.float64),
+                           np.array(lengths, dtype=np.int64))
+
+    def mask(self, terms: set[str]) -> np.ndarray:
+        """True at the ids of the given terms."""
+        out = np.zeros(len(self.ids), dtype=bool)
+        out[[self.ids[t] for t in terms if t in self.ids]] = True
+        return out
+
+
+class EncodedDocs:
+    """Documents' term counts as arrays: term ids and 1 + ln(count), document after document, each in
+    its Counter's order."""
+
+    def __init__(self, ids: np.ndarray, lf: np.ndarray, lengths: np.ndarray) -> None:
+        self.ids, self.lf, self.lengths = ids, lf, lengths
+        self.row = np.repeat(np.arange(len(lengths)), lengths)
+
+    def document_frequency(self, size: int) -> np.ndarray:
+        """Documents holding each term id (terms are distinct within a document)."""
+        return np.bincount(self.ids, minlength=size)
+
+    def mean_pairwise_cosine(self, idf: np.ndarray, drop: np.ndarray) -> float | None:
+        """`mean_pairwise_cosine` on arrays, bit for bit: every sum runs in the same order.
+
+        Per-document sums of squares are row-wise cumulative sums of a zero-padded matrix (sequential,
+        as Python's sum is), the sum vector is a `bincount` (which adds its weights in input order, so
+        each term's total adds documents in order), and its squared norm runs over terms in order of
+        first appearance, as the dict does. Products, quotients and square roots are the same IEEE
+        operations. tests/scoring/test_evidence_memo.py checks equality against the reference.
+        """
+        n_docs = len(self.lengths)
+        keep = ~drop[self.ids]
+        ids, row = self.ids[keep], self.row[keep]
+        w = self.lf[keep] * idf[ids]
+        lengths = np.bincount(row, minlength=n_docs)
+        if not len(w):
+            return None
+        offsets = np.cumsum(lengths) - lengths
+        pos = np.arange(len(w)) - offsets[row]
+        squares = np.zeros((n_docs, int(lengths.max())))
+        squares[row, pos] = w * w
+        norm = np.sqrt(np.cumsum(squares, axis=1)[:, -1])
+        valid = norm != 0
+        n = int(valid.sum())
+        if n < 2:
+            return None
+        used = valid[row]
+        ids, row, w = ids[used], row[used], w[used]
+        total = np.bincount(ids, weights=w / norm[row], minlength=len(idf))
+        uniq, first = np.unique(ids, return_index=True)
+        in_order = total[uniq[np.argsort(first)]]
+        sq = float(np.cumsum(in_order * in_order)[-1])
+        return (sq - n) / (n * (n - 1))
+
+
+def _idf(df: np.ndarray, n_all: int) -> np.ndarray:
+    """log((1 + n) / (1 + df)) + 1 per term id, with math.log as the reference does (1 where df is 0)."""
+    values, inverse = np.unique(df, return_inverse=True)
+    table = np.array([math.log((1 + n_all) / (1 + int(k))) + 1 if k > 0 else 1.0 for k in values])
+    return table[inverse.reshape(-1)]
+
+
+def _baseline(ctx: ScanContext) -> tuple[Vocabulary, dict[str, EncodedDocs], np.ndarray, int]:
+    """Tokenised baseline sample by language group and its document frequencies: computed once per scan."""
+    if "coherence_baseline" not in ctx.cache:
+        vocab = Vocabulary()
+        groups: dict[str, list[Counter]] = {}
+        for language, text in ctx.baseline_texts:
+            counts = Counter(tokens(text))
+            if not counts:
+                continue
+            groups.setdefault(_language_group(language), []).append(counts)
+        encoded = {g: vocab.encode(docs) for g, docs in groups.items()}
+        df = np.zeros(len(vocab), dtype=np.int64)
+        for enc in encoded.values():
+            df += enc.document_frequency(len(vocab))
+        ctx.cache["coherence_baseline"] = (vocab, encoded, df, sum(len(g) for g in groups.values()))
+    return ctx.cache["coherence_baseline"]
+
+
+def _baseline_key(ctx: ScanContext) -> str:
+    """A digest of the baseline sample's texts, once per scan."""
+    if "coherence_baseline_key" not in ctx.cache:
+        ctx.cache["coherence_baseline_key"] = ctx.memo.key([list(t) for t in ctx.baseline_texts])
+    return ctx.cache["coherence_baseline_key"]
+
+
+def _similarities(
+    sample: Sequence[EvidenceDoc], drop: set[str], need: int, ctx: ScanContext
+) -> list[tuple[str, float, float | None, int]]:
+    """(language group, mean pairwise TF-IDF cosine within the technology's documents, the same within
+    the baseline sample, documents) for each language group with at least `need` documents."""
+    vocab, baseline, df_base, n_base = _baseline(ctx)
+    tech_counts = [Counter(tokens(d.short_text)) for d in sample]
+    by_group: dict[str, list[Counter]] = {}
+    for d, c in zip(sample, tech_counts, strict=True):
+        by_group.setdefault(_language_group(d.language), []).append(c)
+    encoded = {g: vocab.encode(docs) for g, docs in by_group.items()}  # grows the vocabulary first
+    size = len(vocab)
+    df_all = np.zeros(size, dtype=np.int64)
+    df_all[: len(df_base)] = df_base
+    for enc in encoded.values():
+        df_all += enc.document_frequency(size)
+    idf = _idf(df_all, n_base + len(tech_counts))
+    dropped = vocab.mask(drop)
+    out = []
+    for group, enc in sorted(encoded.items()):
+        if len(enc.lengths) < need:
+            continue
+        within = enc.mean_pairwise_cosine(idf, dropped)
+        base_docs = baseline.get(group)
+        base = base_docs.mean_pairwise_cosine(idf, dropped) if base_docs is not None else None
+        if within is None:
+            continue
+        out.append((group, within, base, len(enc.lengths)))
+    return out
+
+
 def _coherence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
     p = ctx.section("indicators", "coherence")
     windows = ctx.section("windows")
@@ -76,33 +203,22 @@ def _coherence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
     if len(recent) < need:
         return missing("coherence", f"only {len(recent)} recent documents (need {need})")
     sample = stable_sample(recent, int(p.get("max_documents", 1500)))
-    groups, df, n_base = _baseline(ctx)
-    tech_counts = [Counter(tokens(d.short_text)) for d in sample]
-    df_all = Counter(df)
-    for c in tech_counts:
-        df_all.update(c.keys())
-    n_all = n_base + len(tech_counts)
-    idf = {t: math.log((1 + n_all) / (1 + k)) + 1 for t, k in df_all.items()}
     drop = own_terms(ev)
-    by_group: dict[str, list[Counter]] = {}
-    for d, c in zip(sample, tech_counts, strict=True):
-        by_group.setdefault(_language_group(d.language), []).append(c)
+    # The text similarities depend on the sampled documents, the baseline sample and the technology's
+    # names, not on as_of: kept between scans, keyed by exactly those.
+    memo = ctx.memo
+    key = memo.key(sorted(drop), need, _baseline_key(ctx), [memo.doc_key(d) for d in sample])
+    similarities = memo.get("coherence_text", key, lambda: _similarities(sample, drop, need, ctx))
     parts: dict[str, dict[str, float | int | None]] = {}
     weighted = weight = 0.0
-    for group, docs in sorted(by_group.items()):
-        if len(docs) < need:
-            continue
-        within = mean_pairwise_cosine(docs, idf, drop)
-        base = mean_pairwise_cosine(groups.get(group, []), idf, drop)
-        if within is None:
-            continue
+    for group, within, base, n_docs in similarities:
         base = base or 0.0
         # The share of the within-technology similarity that random documents of the same language
         # do not have: 0 when the technology's documents are no closer than any, towards 1 when tight.
         excess = clip01(1.0 - base / within) if within > 0 else 0.0
-        parts[group] = {"within": rounded(within, 4), "baseline": rounded(base, 4), "excess": rounded(excess, 4), "n": len(docs)}
-        weighted += excess * len(docs)
-        weight += len(docs)
+        parts[group] = {"within": rounded(within, 4), "baseline": rounded(base, 4), "excess": rounded(excess, 4), "n": n_docs}
+        weighted += excess * n_docs
+        weight += n_docs
     # Persistence: a coherent technology keeps appearing period after period (Rotolo et al. 2015), so
     # it is the share of the last `persistence_periods` periods with evidence; a newcomer has not cohered yet.
     history = int(p.get("persistence_periods", 8))

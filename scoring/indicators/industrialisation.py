@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -234,6 +235,12 @@ def timeline_trl(years_ahead: float, near_years: float, mid_years: float) -> flo
     return 2.0
 
 
+def _text_readings(doc: EvidenceDoc, names: Sequence[str], radius: int) -> tuple[Any, list[tuple[int, str]]]:
+    """(highest unhedged stage term or None, stated target years) in the sentences that mention the technology."""
+    contexts = mention_contexts(doc, names, radius)
+    return text_stage(contexts, doc.kind), timeline_years(doc, contexts)
+
+
 def stage_readings(ev: TechEvidence, ctx: ScanContext) -> list[StageReading]:
     """Stage evidence of every recent-enough document, cached per technology for the scan."""
     key = f"stage:{ev.tech.tech_id}"
@@ -246,6 +253,7 @@ def stage_readings(ev: TechEvidence, ctx: ScanContext) -> list[StageReading]:
     near_years = float(p.get("timeline_near_years", 5))
     mid_years = float(p.get("timeline_mid_years", 10))
     names = [n for n in (ev.tech.name_zh, *ev.tech.aliases) if n]
+    memo = ctx.memo
     out: list[StageReading] = []
     for doc in ev.docs:
         age = doc.age_years(ctx.as_of)
@@ -253,9 +261,13 @@ def stage_readings(ev: TechEvidence, ctx: ScanContext) -> list[StageReading]:
             continue
         weight = doc.confidence * (math.pow(0.5, age / half_life) if half_life > 0 else 1.0)
         channel = channel_of(doc)
-        contexts = mention_contexts(doc, [*doc.matched, *names], radius)
-        found = text_stage(contexts, doc.kind)
-        reading: tuple[float, str, str] | None
+        # What the text says does not depend on as_of: kept between scans, keyed by the text and the names.
+        mention_names = [*doc.matched, *names]
+        found, stated = memo.get(
+            "stage_text", memo.key(memo.doc_key(doc), mention_names, radius),
+            lambda doc=doc, mention_names=mention_names: _text_readings(doc, mention_names, radius),
+        )
+        reading: Sequence[Any] | None
         if channel == "trials":
             reading = trial_stage(doc)
         elif channel == "ventures":
@@ -274,7 +286,7 @@ def stage_readings(ev: TechEvidence, ctx: ScanContext) -> list[StageReading]:
         if reading is not None:
             out.append(StageReading(doc.doc_id, channel, reading[0], reading[1], reading[2][:60], weight,
                                     doc.published.isoformat(), doc.title[:120]))
-        future = [(y, c) for y, c in timeline_years(doc, contexts) if y > ctx.as_of.year]
+        future = [(y, c) for y, c in stated if y > ctx.as_of.year]
         for year, cue in future[:1]:
             trl = timeline_trl(year - ctx.as_of.year, near_years, mid_years)
             out.append(StageReading(doc.doc_id, "timelines", trl, "stated_timeline", f"{cue[:50]} → {year}", weight,

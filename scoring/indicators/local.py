@@ -112,6 +112,14 @@ def is_chinese(doc: EvidenceDoc, vocab: LocalVocabulary) -> bool | None:
     return None
 
 
+def _mentions(doc: EvidenceDoc, vocab: LocalVocabulary) -> tuple[list[str], bool]:
+    """(players the document names, whether it names Shanghai) in its text and affiliations."""
+    text = doc.text[:20000] + "\n" + " ".join(doc.affiliations)
+    lowered = text.lower()
+    named = players_in(text, vocab.players)
+    return named, bool(named) or any(s.lower() in lowered for s in vocab.shanghai)
+
+
 def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     """`local_fit`: weighted mix of the China share, Shanghai-related documents and distinct local players."""
     p = ctx.section("indicators", "local")
@@ -130,12 +138,18 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     china_share = sum(known) / len(known) if known else None
     shanghai_docs: list[EvidenceDoc] = []
     players: Counter[str] = Counter()
+    memo = ctx.memo
+    vocab_key = ctx.cache.get("local_vocabulary_key")
+    if vocab_key is None:
+        vocab_key = ctx.cache["local_vocabulary_key"] = memo.key(
+            [[pl.name, pl.en, pl.kind, list(pl.substrings), list(pl.exact)] for pl in vocab.players],
+            list(vocab.shanghai), sorted(vocab.china_countries), list(vocab.china_words),
+        )
     for d in recent:
-        text = d.text[:20000] + "\n" + " ".join(d.affiliations)
-        lowered = text.lower()
-        named = players_in(text, vocab.players)
+        # Which players and places a text names does not depend on as_of: kept between scans.
+        named, in_shanghai = memo.get("local_text", memo.key(vocab_key, memo.doc_key(d)), lambda d=d: _mentions(d, vocab))
         players.update(set(named))
-        if named or any(s.lower() in lowered for s in vocab.shanghai):
+        if named or in_shanghai:
             shanghai_docs.append(d)
     components = {
         "shanghai": saturate(len(shanghai_docs), float(p.get("shanghai_half", 5))),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -92,24 +93,16 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     cap = int(p.get("max_documents", 1500))
     recent_s, earlier_s = stable_sample(recent, cap), stable_sample(earlier, cap)
     drop = own_terms(ev)
-    r_terms, e_terms = _doc_terms(recent_s, drop), _doc_terms(earlier_s, drop)
-    seen = set().union(*e_terms)
-    df_r = Counter()
-    for terms in r_terms:
-        df_r.update(terms)
     min_docs = max(int(p.get("min_term_docs", 3)), int(0.02 * len(recent_s)))
-    salient = {t: n for t, n in df_r.items() if n >= min_docs}
-    new = {t: n for t, n in salient.items() if t not in seen}
-    new_share = sum(new.values()) / sum(salient.values()) if salient else 0.0
-    distance = _embedding_distance(recent_s, earlier_s, dict(ctx.embeddings)) if ctx.embeddings else None
-    basis = "embeddings"
-    if distance is None:
-        distance = _centroid_distance(r_terms, e_terms)
-        basis = "terms"
+    # Terms and distances depend on the two samples (and their vectors), not on as_of: kept between
+    # scans, keyed by the documents, the technology's names and the vectors' digest.
+    memo = ctx.memo
+    key = memo.key(sorted(drop), min_docs, memo.bound("embeddings", "unbound"),
+                   [memo.doc_key(d) for d in recent_s], [memo.doc_key(d) for d in earlier_s])
+    got = memo.get("novelty_text", key, lambda: _compare(recent_s, earlier_s, drop, min_docs, ctx))
+    new_share, distance, basis = got["new_share"], got["distance"], got["basis"]
+    new_top, carriers = got["new_top"], got["carriers"]
     value = 0.5 * new_share + 0.5 * distance
-    new_top = sorted(new.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
-    new_term_set = {t for t, _ in new_top}
-    carriers = [d for d, terms in zip(recent_s, r_terms, strict=True) if terms & new_term_set]
     details = {
         "new_term_share": rounded(new_share, 4),
         "profile_distance": rounded(distance, 4),
@@ -122,3 +115,27 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     }
     limit = int(ctx.section("evidence").get("max_doc_ids", 300))
     return [IndicatorValue("novelty", rounded(value), rounded(value), details, top_ids(carriers, limit))]
+
+
+def _compare(
+    recent_s: Sequence[EvidenceDoc], earlier_s: Sequence[EvidenceDoc], drop: set[str], min_docs: int, ctx: ScanContext
+) -> dict[str, Any]:
+    """Share of recent salient terms never seen earlier, profile distance and its basis, the newest
+    terms and the recent documents carrying them."""
+    r_terms, e_terms = _doc_terms(recent_s, drop), _doc_terms(earlier_s, drop)
+    seen = set().union(*e_terms)
+    df_r = Counter()
+    for terms in r_terms:
+        df_r.update(terms)
+    salient = {t: n for t, n in df_r.items() if n >= min_docs}
+    new = {t: n for t, n in salient.items() if t not in seen}
+    new_share = sum(new.values()) / sum(salient.values()) if salient else 0.0
+    distance = _embedding_distance(recent_s, earlier_s, dict(ctx.embeddings)) if ctx.embeddings else None
+    basis = "embeddings"
+    if distance is None:
+        distance = _centroid_distance(r_terms, e_terms)
+        basis = "terms"
+    new_top = sorted(new.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+    new_term_set = {t for t, _ in new_top}
+    carriers = [d.doc_id for d, terms in zip(recent_s, r_terms, strict=True) if terms & new_term_set]
+    return {"new_share": new_share, "distance": distance, "basis": basis, "new_top": new_top, "carriers": carriers}

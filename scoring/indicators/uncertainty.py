@@ -74,7 +74,12 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     if len(directions) >= 2:
         signs = list(directions.values())
         components["kind_disagreement"] = 1.0 - abs(sum(signs)) / len(signs)
-    contested = [d for d in recent if CONTESTED.search(d.short_text)]
+    # Whether a text uses contested language does not depend on as_of: kept between scans.
+    memo = ctx.memo
+    contested = [
+        d for d in recent
+        if memo.get("contested_text", memo.key(memo.doc_key(d)), lambda d=d: CONTESTED.search(d.short_text) is not None)
+    ]
     components["contested_share"] = min(1.0, 3.0 * len(contested) / len(recent))  # a third contested is maximal
     value = sum(components.values()) / len(components)
     details = {
