@@ -656,14 +656,26 @@ def resolve_due(con: Any, as_of: dt.date) -> int:
             ranks = rank_cache[scan["scan_id"]]
         results[f["forecast_id"]] = resolve_stays(f, ranks, scan)
 
+    # First policy: one query per window for all technologies (a week later every open call is checked).
+    policy_groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for f in by_type.get("first_policy", []):
         end = min(f["resolves_on"], as_of)
-        min_conf = float(f["target"].get("min_link_confidence", 0.5))
-        docs = store.policy_links(con, [f["tech_id"]], start=f["as_of"], end=end, min_confidence=min_conf)
-        n_policy = store.policy_documents(con, start=f["as_of"], end=end) if not docs and f["resolves_on"] <= as_of else 0
-        res = resolve_first_policy(f, docs, n_policy, as_of)
-        if res is not None:
-            results[f["forecast_id"]] = res
+        policy_groups[(f["as_of"], end, float(f["target"].get("min_link_confidence", 0.5)))].append(f)
+    for (start, end, min_conf), fs in sorted(policy_groups.items()):
+        linked: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for d in store.policy_links(con, sorted({f["tech_id"] for f in fs}), start=start, end=end, min_confidence=min_conf):
+            linked[d["tech_id"]].append(d)
+        watched: int | None = None
+        for f in fs:
+            docs = linked.get(f["tech_id"], [])
+            n_policy = 0
+            if not docs and f["resolves_on"] <= as_of:
+                if watched is None:
+                    watched = store.policy_documents(con, start=start, end=end)
+                n_policy = watched
+            res = resolve_first_policy(f, docs, n_policy, as_of)
+            if res is not None:
+                results[f["forecast_id"]] = res
 
     now = dt.datetime.now().replace(microsecond=0)
     rows = [

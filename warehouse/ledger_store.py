@@ -57,6 +57,41 @@ def content_hash(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(_canonical(body).encode()).hexdigest()
 
 
+# A forecast is a claim: what is forecast (type and target) about which technology, as of which day, due
+# when, in which record (regular scans or replays). The ledger holds one forecast per claim: a second scan
+# on the same as_of (a re-scan) freezing the same claim again writes nothing, so no claim is counted twice.
+CLAIM_COLUMNS: tuple[str, ...] = ("backtest", "tech_id", "type", "as_of", "resolves_on", "target")
+# What a claim's forecast says, apart from which scan froze it under which id and when.
+_NOT_CLAIM_CONTENT = {"forecast_id", "scan_id", *_NOT_CONTENT}
+
+
+def claim_key(row: Mapping[str, Any]) -> str:
+    """The claim a forecast makes (CLAIM_COLUMNS), as canonical text."""
+    return _canonical([row.get(c) for c in CLAIM_COLUMNS])
+
+
+def claim_content_hash(row: Mapping[str, Any]) -> str:
+    """sha256 of what a forecast says (probability, statement, inputs …), whichever scan froze it."""
+    body = {k: row.get(k) for k in FORECAST_COLUMNS if k not in _NOT_CLAIM_CONTENT}
+    return hashlib.sha256(_canonical(body).encode()).hexdigest()
+
+
+def _held_claims(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """claim key → what its forecast in the ledger says (the first frozen one), for the claims of `rows`."""
+    found = _parse(_dicts(
+        con,
+        f"SELECT {', '.join(c for c in FORECAST_COLUMNS if c not in _JSON)}, "
+        "CAST(target AS VARCHAR) AS target, CAST(inputs AS VARCHAR) AS inputs FROM forecasts "
+        "WHERE tech_id IN (SELECT unnest(CAST($techs AS VARCHAR[]))) AND as_of IN (SELECT unnest(CAST($days AS DATE[]))) "
+        "ORDER BY made_at, forecast_id",
+        {"techs": sorted({r["tech_id"] for r in rows}), "days": sorted({r["as_of"] for r in rows})},
+    ))
+    held: dict[str, str] = {}
+    for r in found:
+        held.setdefault(claim_key(r), claim_content_hash(r))
+    return held
+
+
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple | None:
     rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
     return rows[0] if rows else None
@@ -96,8 +131,13 @@ def _append_only(
     types: Mapping[str, pa.DataType],
     rows: Sequence[Mapping[str, Any]],
     strict: bool,
+    claims: bool = False,
 ) -> WriteResult:
-    """Insert rows whose key is new; skip identical ones; refuse (raise, or report) changed ones."""
+    """Insert rows whose key is new; skip identical ones; refuse (raise, or report) changed ones.
+
+    claims=True (forecasts): a new id whose claim the ledger already holds is skipped when it says the
+    same and refused when it says something else, as a rewrite of that forecast would be.
+    """
     prepared: dict[str, dict[str, Any]] = {}
     for r in rows:
         row = {c: r.get(c) for c in columns if c != "content_hash"}
@@ -115,9 +155,22 @@ def _append_only(
             ).fetchall()
         )
         refused = sorted(k for k, r in prepared.items() if k in existing and existing[k] != r["content_hash"])
+        new = [r for k, r in prepared.items() if k not in existing]
+        if claims and new:
+            held = _held_claims(con, new)  # claims the ledger holds: what their forecast says
+            fresh = []
+            for r in new:
+                claim, said = claim_key(r), claim_content_hash(r)
+                if claim not in held:
+                    held[claim] = said  # the first row of the batch makes the claim
+                    fresh.append(r)
+                elif held[claim] != said:
+                    refused.append(r[key])
+                # else: the same claim saying the same, frozen before: nothing to write
+            new = fresh
+            refused.sort()
         if refused and strict:
             raise LedgerRewriteRefused(table, refused)
-        new = [r for k, r in prepared.items() if k not in existing]
         if new:
             _insert(con, table, columns, types, new)
     return WriteResult(len(new), len(prepared) - len(new) - len(refused), tuple(refused))
@@ -154,10 +207,13 @@ def _insert(
 def insert_forecasts(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]], *, strict: bool = True) -> WriteResult:
     """Write forecasts insert-if-absent: a known id with the same content is skipped, with other content refused.
 
-    strict=True raises LedgerRewriteRefused and writes nothing; strict=False writes the new ones and
-    reports the refused ids (the frozen forecasts stand). There is no update or delete.
+    The same holds for claims (`CLAIM_COLUMNS`): a forecast under a new id whose claim the ledger
+    already holds (a second scan on the same as_of) is skipped when it says the same and refused
+    when it says otherwise. strict=True raises LedgerRewriteRefused and writes nothing; strict=False
+    writes the new ones and reports the refused ids (the frozen forecasts stand). There is no update
+    or delete.
     """
-    return _append_only(con, "forecasts", "forecast_id", FORECAST_COLUMNS, _FORECAST_TYPES, rows, strict)
+    return _append_only(con, "forecasts", "forecast_id", FORECAST_COLUMNS, _FORECAST_TYPES, rows, strict, claims=True)
 
 
 def insert_outcomes(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]], *, strict: bool = True) -> WriteResult:
@@ -183,6 +239,13 @@ def has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
     return table_exists(con, "forecasts") and table_exists(con, "forecast_outcomes")
 
 
+# The first frozen forecast of each claim (CLAIM_COLUMNS; the target as its stored canonical JSON text).
+_ONE_PER_CLAIM = (
+    "SELECT * FROM forecasts QUALIFY row_number() OVER (PARTITION BY backtest, tech_id, type, as_of, resolves_on, "
+    "CAST(target AS VARCHAR) ORDER BY made_at, forecast_id) = 1"
+)
+
+
 def forecasts(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -191,7 +254,12 @@ def forecasts(
     backtest: bool | None = None,
     unresolved_only: bool = False,
 ) -> list[dict[str, Any]]:
-    """Forecasts with their outcome columns (NULL while pending), oldest first."""
+    """Forecasts with their outcome columns (NULL while pending), oldest first: one per claim.
+
+    A claim frozen more than once (ledgers written before claims were checked: each same-day re-scan
+    froze its own copy) counts once, as its first frozen forecast; the later copies stay in the table,
+    unread. scan_id selects the claims a scan was the first to freeze.
+    """
     if not has_ledger(con):
         return []
     where = ["($scan_id IS NULL OR f.scan_id = $scan_id)", "($tech_id IS NULL OR f.tech_id = $tech_id)",
@@ -199,12 +267,13 @@ def forecasts(
     if unresolved_only:
         where.append("o.forecast_id IS NULL")
     sql = f"""
+        WITH f AS ({_ONE_PER_CLAIM})
         SELECT f.forecast_id, f.scan_id, f.tech_id, f.made_at, f.as_of, f.type, f.statement,
                CAST(f.target AS VARCHAR) AS target, f.probability, f.resolves_on, CAST(f.inputs AS VARCHAR) AS inputs,
                f.horizon, f.direction, f.source_mix, f.backtest, f.rule_version, f.content_hash,
                o.forecast_id IS NOT NULL AS resolved, o.resolved_at, o.resolved_as_of, o.outcome, o.void_reason,
                CAST(o.observed AS VARCHAR) AS observed, o.evidence_doc_ids
-        FROM forecasts f LEFT JOIN forecast_outcomes o USING (forecast_id)
+        FROM f LEFT JOIN forecast_outcomes o USING (forecast_id)
         WHERE {' AND '.join(where)}
         ORDER BY f.as_of, f.scan_id, f.tech_id, f.type
     """
@@ -216,11 +285,12 @@ def forecasts(
 
 
 def resolved_record(con: duckdb.DuckDBPyConnection, *, backtest: bool, known_by: dt.date) -> list[dict[str, Any]]:
-    """type, the rule's own probability and the outcome of every forecast of one family decided by known_by."""
+    """type, the rule's own probability and the outcome of every forecast (one per claim) of one family decided by known_by."""
     return _dicts(
         con,
+        f"WITH f AS ({_ONE_PER_CLAIM}) "
         "SELECT f.type, coalesce(TRY_CAST(json_extract(f.inputs, '$.rule_probability') AS DOUBLE), f.probability) AS rule_probability, "
-        "o.outcome FROM forecasts f JOIN forecast_outcomes o USING (forecast_id) "
+        "o.outcome FROM f JOIN forecast_outcomes o USING (forecast_id) "
         "WHERE f.backtest = $backtest AND o.outcome IS NOT NULL AND o.resolved_as_of <= $known_by AND f.as_of < $known_by "
         "ORDER BY f.forecast_id",
         {"backtest": backtest, "known_by": known_by},

@@ -131,7 +131,10 @@ def test_a_rescan_with_nothing_new_carries_everything_over(tmp_path: Path, monke
     by_stage = {r.stage: r.summary for r in again}
     assert by_stage["analyse"]["reused"] is True
     assert by_stage["score"]["reused_from"] == "r1"
-    assert by_stage["score"]["forecasts_frozen"] == {r.stage: r.summary for r in first}["score"]["forecasts_frozen"]
+    # Same as_of, same forecasts: the ledger holds each claim once, so the re-scan freezes nothing new
+    # and the track record is the first scan's.
+    assert {r.stage: r.summary for r in first}["score"]["forecasts_frozen"] > 0
+    assert by_stage["score"]["forecasts_frozen"] == 0
     assert by_stage["score"]["forecasts_resolved"] == 0
 
     # In a fresh process, as the weekly job starts: no clustering or embedding library is imported.
@@ -157,9 +160,13 @@ def test_a_rescan_with_nothing_new_carries_everything_over(tmp_path: Path, monke
             ).fetchall()
 
         assert stored("r2") and stored("r2") == stored("r3")
-        # Freezing the carried-over scan's forecasts again adds nothing.
-        from scoring.ledger import freeze_forecasts
+        # Freezing the carried-over scan's forecasts again adds nothing; every forecast is r1's.
+        from scoring.ledger import freeze_forecasts, ledger_summary
+        from warehouse import ledger_store
 
         assert freeze_forecasts(con, "r2") == 0
+        held = ledger_store.forecasts(con)
+        assert held and {f["scan_id"] for f in held} == {"r1"}
+        assert ledger_summary(con)["forecasts"] == len(held)
     finally:
         con.close()

@@ -84,17 +84,61 @@ def test_the_store_offers_no_way_to_edit_or_delete() -> None:
 
 def test_small_and_large_batches_store_the_same_values(warehouse_con: Any) -> None:
     """A scan's few forecasts go in as bound parameters, a replay's many through Arrow: the rows must not differ."""
-    few = [forecast_row(forecast_id=f"a{i}/t1/growth_12m", scan_id=f"a{i}") for i in range(3)]
-    many = [forecast_row(forecast_id=f"b{i}/t1/growth_12m", scan_id=f"b{i}") for i in range(store._PARAMETER_ROWS + 1)]
+    # Distinct claims (one per technology), so none is a second freeze of another.
+    few = [forecast_row(forecast_id=f"a{i}/ta{i}/growth_12m", scan_id=f"a{i}", tech_id=f"ta{i}") for i in range(3)]
+    many = [forecast_row(forecast_id=f"b{i}/tb{i}/growth_12m", scan_id=f"b{i}", tech_id=f"tb{i}")
+            for i in range(store._PARAMETER_ROWS + 1)]
     assert store.insert_forecasts(warehouse_con, few).inserted == 3
     assert store.insert_forecasts(warehouse_con, many).inserted == len(many)
-    cols = "* EXCLUDE (forecast_id, scan_id, content_hash)"
+    cols = "* EXCLUDE (forecast_id, scan_id, tech_id, content_hash)"
     rows = warehouse_con.execute(
         f"SELECT DISTINCT {cols}, CAST(target AS VARCHAR), CAST(inputs AS VARCHAR) FROM forecasts"
     ).fetchall()
     assert len(rows) == 1  # every stored column equal whichever way it was written
     assert store.insert_forecasts(warehouse_con, [*few, *many]).unchanged == len(few) + len(many)
-    outcome = {"forecast_id": "a0/t1/growth_12m", "resolved_at": NOW, "resolved_as_of": dt.date(2021, 1, 1),
+    outcome = {"forecast_id": "a0/ta0/growth_12m", "resolved_at": NOW, "resolved_as_of": dt.date(2021, 1, 1),
                "outcome": 1, "void_reason": None, "observed": {"rate_ratio": 1.5}, "evidence_doc_ids": []}
     assert store.insert_outcomes(warehouse_con, [outcome]).inserted == 1
     assert warehouse_con.execute("SELECT evidence_doc_ids FROM forecast_outcomes").fetchall() == [([],)]
+
+
+def test_a_second_freeze_of_the_same_claim_writes_nothing(warehouse_con: Any) -> None:
+    """A claim (technology, type, target, as_of, due date, record) is held once, whichever scan freezes it again."""
+    assert store.insert_forecasts(warehouse_con, [forecast_row()]).inserted == 1
+    # A re-scan on the same as_of freezes the same forecast under its own scan id: nothing is written.
+    again = store.insert_forecasts(warehouse_con, [forecast_row(forecast_id="s2/t1/growth_12m", scan_id="s2",
+                                                                made_at=NOW + dt.timedelta(hours=2))])
+    assert (again.inserted, again.unchanged, again.refused) == (0, 1, ())
+    # Saying something else about the same claim is refused like a rewrite; the first forecast stands.
+    with pytest.raises(store.LedgerRewriteRefused):
+        store.insert_forecasts(warehouse_con, [forecast_row(forecast_id="s2/t1/growth_12m", scan_id="s2", probability=0.7)])
+    lenient = store.insert_forecasts(
+        warehouse_con, [forecast_row(forecast_id="s2/t1/growth_12m", scan_id="s2", probability=0.7)], strict=False)
+    assert (lenient.inserted, lenient.refused) == (0, ("s2/t1/growth_12m",))
+    # Other claims are new forecasts: another as_of (next week's scan), another record (a replay), another type.
+    others = [
+        forecast_row(forecast_id="s3/t1/growth_12m", scan_id="s3", as_of=dt.date(2020, 1, 8), resolves_on=dt.date(2021, 1, 8)),
+        forecast_row(forecast_id="asof-2020-01-01/t1/growth_12m", scan_id="asof-2020-01-01", backtest=True),
+        forecast_row(forecast_id="s2/t1/growth_48m", scan_id="s2", type="growth_48m"),
+    ]
+    assert store.insert_forecasts(warehouse_con, others).inserted == 3
+    assert warehouse_con.execute("SELECT count(*) FROM forecasts").fetchall()[0][0] == 4
+    assert stored(warehouse_con, "s1/t1/growth_12m")[0] == 0.4
+
+
+def test_claims_frozen_twice_before_claims_were_checked_count_once(warehouse_con: Any) -> None:
+    """Ledgers from before the claim check hold a copy per same-day scan: readers see the first one only."""
+    store.insert_forecasts(warehouse_con, [forecast_row()])
+    row = warehouse_con.execute("SELECT * FROM forecasts").fetchall()[0]
+    cols = [c[0] for c in warehouse_con.execute("SELECT * FROM forecasts LIMIT 0").description]
+    copy = dict(zip(cols, row, strict=True))
+    copy.update(forecast_id="s2/t1/growth_12m", scan_id="s2", made_at=NOW + dt.timedelta(hours=1))
+    warehouse_con.execute(f"INSERT INTO forecasts VALUES ({', '.join('?' for _ in cols)})", [copy[c] for c in cols])
+    assert [r["forecast_id"] for r in store.forecasts(warehouse_con)] == ["s1/t1/growth_12m"]
+    assert store.forecasts(warehouse_con, scan_id="s2") == []
+    outcome = {"resolved_at": NOW, "resolved_as_of": dt.date(2021, 1, 1), "outcome": 1, "void_reason": None,
+               "observed": {}, "evidence_doc_ids": []}
+    store.insert_outcomes(warehouse_con, [{"forecast_id": "s1/t1/growth_12m", **outcome},
+                                          {"forecast_id": "s2/t1/growth_12m", **outcome}])
+    assert len(store.resolved_record(warehouse_con, backtest=False, known_by=dt.date(2021, 1, 2))) == 1
+    assert store.forecasts(warehouse_con, unresolved_only=True) == []

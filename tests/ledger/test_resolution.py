@@ -32,7 +32,12 @@ def rules(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def con(warehouse_con: Any) -> Any:
-    c = warehouse_con
+    return build(warehouse_con)
+
+
+def build(c: Any, *, same_day_rescan: str | None = None) -> Any:
+    """Three technologies, their documents and the scans of 2020-2021; same_day_rescan: a second scan with
+    that id on AS_OF with the same scores and readings (a re-scan with nothing new)."""
     add_tech(c, "t1", "Grower", "增长技术")
     add_tech(c, "t2", "Flat", "平稳技术", direction="future_energy")
     add_tech(c, "t3", "Newcomer", "新技术", direction="future_health")
@@ -52,15 +57,16 @@ def con(warehouse_con: Any) -> Any:
     t1_policy = add_docs(c, "policy", "policy", ["2020-08-01"], tech_id="t1", title="增长技术行动方案")
 
     # The scan that makes the forecasts: t1 mid, t2 far, t3 near; priorities 0.8 > 0.6 > 0.4.
-    add_score(c, SCAN, "t1", AS_OF, strategic=0.8, disruptive=0.8, horizon="mid", confidence=0.8)
-    add_score(c, SCAN, "t2", AS_OF, strategic=0.6, disruptive=0.6, horizon="far", confidence=0.9)
-    add_score(c, SCAN, "t3", AS_OF, strategic=0.4, disruptive=0.4, horizon="near", confidence=0.9)
-    growth = {"recent_window": ["2018-01-01", "2020-01-01"], "baseline_window": ["2015-01-01", "2018-01-01"]}
-    add_reading(c, SCAN, "t1", "growth", 1.0, growth)
-    add_reading(c, SCAN, "t2", "growth", 0.0, growth)
-    add_reading(c, SCAN, "t1", "volume", 30.0, {"by_kind": {"paper": 30.0}})
-    add_reading(c, SCAN, "t2", "volume", 20.0, {"by_kind": {"paper": 15.0, "news": 5.0}})
-    add_reading(c, SCAN, "t3", "volume", 1.0, {"by_kind": {"news": 1.0}})
+    for scan in (SCAN, same_day_rescan) if same_day_rescan else (SCAN,):
+        add_score(c, scan, "t1", AS_OF, strategic=0.8, disruptive=0.8, horizon="mid", confidence=0.8)
+        add_score(c, scan, "t2", AS_OF, strategic=0.6, disruptive=0.6, horizon="far", confidence=0.9)
+        add_score(c, scan, "t3", AS_OF, strategic=0.4, disruptive=0.4, horizon="near", confidence=0.9)
+        growth = {"recent_window": ["2018-01-01", "2020-01-01"], "baseline_window": ["2015-01-01", "2018-01-01"]}
+        add_reading(c, scan, "t1", "growth", 1.0, growth)
+        add_reading(c, scan, "t2", "growth", 0.0, growth)
+        add_reading(c, scan, "t1", "volume", 30.0, {"by_kind": {"paper": 30.0}})
+        add_reading(c, scan, "t2", "volume", 20.0, {"by_kind": {"paper": 15.0, "news": 5.0}})
+        add_reading(c, scan, "t3", "volume", 1.0, {"by_kind": {"news": 1.0}})
     # Later scans: t1 is called near in September 2020 but falls to rank 3 by 2021; t2 stays far.
     add_score(c, "s-2020-09-01", "t1", D(2020, 9, 1), strategic=0.8, disruptive=0.8, horizon="near", drivers=t1_policy)
     add_score(c, "s-2020-09-01", "t2", D(2020, 9, 1), strategic=0.6, disruptive=0.6, horizon="far")
@@ -206,3 +212,26 @@ def test_recalibration_only_sees_outcomes_known_at_the_scan(con: Any, rules: Pat
     assert len(store.resolved_record(con, backtest=False, known_by=D(2020, 9, 2))) == 2
     assert len(store.resolved_record(con, backtest=False, known_by=D(2021, 1, 2))) == 6
     assert store.resolved_record(con, backtest=True, known_by=D(2030, 1, 1)) == []
+
+
+def test_two_scans_on_the_same_day_keep_the_record_of_one(con: Any, rules: Path, tmp_path: Path) -> None:
+    """A same-day re-scan freezes the same claims again: nothing is written and the track record is that of one scan."""
+    from flows.present.track_record import build_record
+    from warehouse.db import connect_writer
+    from warehouse.migrate import migrate
+
+    twice = connect_writer(tmp_path / "twice.duckdb")
+    migrate(twice)
+    build(twice, same_day_rescan="s-2020-01-01-again")
+    assert ledger.freeze_forecasts(con, SCAN, rules_path=rules) == 10
+    assert ledger.freeze_forecasts(twice, SCAN, rules_path=rules) == 10
+    assert ledger.freeze_forecasts(twice, "s-2020-01-01-again", rules_path=rules) == 0
+    assert twice.execute("SELECT count(*) FROM forecasts").fetchall() == [(10,)]
+    for day in (D(2020, 9, 2), D(2021, 1, 1), D(2022, 1, 1)):
+        assert ledger.resolve_due(twice, day) == ledger.resolve_due(con, day) > 0
+        assert ledger.ledger_summary(twice) == ledger.ledger_summary(con)
+        assert ledger.ledger_summary(twice, "t1") == ledger.ledger_summary(con, "t1")
+        assert ledger.track_record(store.forecasts(twice), by="type") == ledger.track_record(store.forecasts(con), by="type")
+        assert build_record(twice) == build_record(con)
+    assert ledger.ledger_summary(con)["resolved"] == 8  # the two 48-month growth calls stay open
+    twice.close()
