@@ -9,6 +9,7 @@ upsert, so loading anything twice changes nothing; a load killed half-way rolls 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
@@ -773,6 +774,18 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, dt.da
     return (row[0], row[1]) if row else None
 
 
+@contextlib.contextmanager
+def _quiet(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """No DuckDB progress bar while a load runs: a long commit would otherwise draw one into the CLI's output."""
+    before = fetch_one(con, "SELECT current_setting('enable_progress_bar')")
+    con.execute("SET enable_progress_bar = false")
+    try:
+        yield
+    finally:
+        if before and before[0]:
+            con.execute("SET enable_progress_bar = true")
+
+
 def _finish(
     con: duckdb.DuckDBPyConnection,
     report: IngestReport,
@@ -813,15 +826,15 @@ def _load(
     started = time.perf_counter()
     rejects: list[tuple[int, str, str]] = []
     sources: dict[str, str] = {}
-    with transaction(con):
+    with _quiet(con), transaction(con):
         if workers > 1:
             chunks = _parallel_chunks(lines, report.format, now, report, rejects, chunk_size, workers)
         else:
             chunks = _chunks(_parse_lines(lines, report.format, now, report, rejects), chunk_size)
         for chunk in chunks:
             if chunk.num_rows:
-                pairs = chunk.select(["source", "kind"]).group_by(["source", "kind"]).aggregate([]).to_pylist()
-                for pair in pairs:
+                pairs = chunk.select(["source", "kind"]).group_by(["source", "kind"], use_threads=False).aggregate([])
+                for pair in pairs.to_pylist():  # in order of first appearance: a new source takes its first kind
                     sources.setdefault(pair["source"], pair["kind"])
             _write_chunk(con, chunk, now, report)
             if progress:
@@ -839,33 +852,29 @@ def _load_sql(
     max_lines: int | None,
     progress: Progress | None,
 ) -> None:
-    """The set-based path for landing files (see warehouse.ingest_sql): SQL judges and prepares the rows,
-    the Python path takes the lines SQL leaves, and both land in one staging table per block."""
+    """The set-based path for landing files (see warehouse.ingest_sql): SQL judges and prepares the rows in a
+    background thread, the Python path takes the lines SQL leaves, and each block is written as one chunk."""
     now = dt.datetime.now().replace(microsecond=0)
     started = time.perf_counter()
     rejects: list[tuple[int, str, str]] = []
     sources: dict[str, str] = {}
     report.engine = "sql"
-    with ingest_sql.sql_path(con), transaction(con):
-        for block in ingest_sql.line_blocks(path, block_bytes, max_lines):
-            staged = ingest_sql.stage_block(con, block, now)
+    with _quiet(con), transaction(con):
+        for staged in ingest_sql.staged_blocks(path, now, block_bytes=block_bytes, max_lines=max_lines):
             report.rows_total += staged.rows_judged
             rejects.extend(staged.rejects)
+            chunk = staged.table.select(_ROW_SCHEMA.names).cast(_ROW_SCHEMA)
             if staged.python_lines:
                 before = report.rows_total
                 rows = list(_parse_numbered(staged.python_lines, report.format, now, report, rejects))
                 report.rows_python += report.rows_total - before
                 if rows:
-                    con.register("_fs_py_rows", _rows_to_table(rows))
-                    try:
-                        con.execute("INSERT INTO _fs_stage BY NAME SELECT * FROM _fs_py_rows")
-                    finally:
-                        con.unregister("_fs_py_rows")
-            for source, kind in con.execute(
-                "SELECT source, arg_min(kind, line) FROM _fs_stage GROUP BY source ORDER BY min(line)"
-            ).fetchall():
-                sources.setdefault(source, kind)
-            _write_rows(con, "_fs_stage", now, report)
+                    chunk = pa.concat_tables([chunk, _rows_to_table(rows)])
+            if chunk.num_rows:
+                pairs = chunk.select(["line", "source", "kind"]).sort_by("line").select(["source", "kind"])
+                for pair in pairs.group_by(["source", "kind"], use_threads=False).aggregate([]).to_pylist():
+                    sources.setdefault(pair["source"], pair["kind"])
+            _write_chunk(con, chunk, now, report)
             if progress:
                 progress("rows", report.rows_total)
         rejects.sort(key=lambda r: r[0])

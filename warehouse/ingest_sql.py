@@ -21,7 +21,8 @@ import contextlib
 import datetime as dt
 import gzip
 import hashlib
-import re
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -95,7 +96,7 @@ def _query(name: str) -> str:
         "@ASCII_WS@": ASCII_WHITESPACE,
         "@PATHS@": _sql_list(tuple(f"$.{f}" for f in FIELDS)),
         "@FIELDS@": _sql_list(FIELDS),
-        "@KINDS@": "(" + ", ".join(map(_sql_string, KINDS)) + ")",
+        "@KINDS@": _sql_list(KINDS),
         "@KIND_CHOICES@": kind_choices.replace("'", "''"),
         "@FFFD_MESSAGE@": FFFD_MESSAGE,
         "@MAX_LINE_BYTES@": str(MAX_LINE_BYTES),
@@ -169,26 +170,27 @@ _UDFS: dict[str, Callable[[pa.Array], pa.Array]] = {
 }
 
 
-_MACROS = re.findall(r"CREATE OR REPLACE TEMP MACRO (\w+)", _query("ingest_macros"))
+def parser_connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB with the macros and Python functions the queries use.
 
-
-@contextlib.contextmanager
-def sql_path(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The macros and Python functions the queries use, on this connection for the duration of one load."""
+    Lines are judged there, not on the warehouse connection: a thread can judge the next block while the
+    warehouse writes this one, and no temporary object ever touches the warehouse's transaction.
+    """
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con.execute("SET enable_progress_bar = false")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
     con.execute(_query("ingest_macros"))
-    registered = []
-    try:
-        for name, fn in _UDFS.items():
-            con.create_function(name, fn, ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special", side_effects=False)
-            registered.append(name)
-        yield
-    finally:
-        for name in registered:
+    for name, fn in _UDFS.items():
+        con.create_function(name, fn, ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special", side_effects=False)
+    return con
+
+
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    for name in _UDFS:  # Python functions left registered at exit make nanobind report leaks
+        with contextlib.suppress(duckdb.Error):
             con.remove_function(name)
-        for table in ("_fs_parsed", "_fs_stage"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-        for macro in reversed(_MACROS):
-            con.execute(f"DROP MACRO IF EXISTS {macro}")
+    con.close()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,10 +243,12 @@ def _batched(table: pa.Table) -> pa.Table:
 
 @dataclass
 class StagedBlock:
-    """One block judged by SQL: prepared rows are in the temp table `_fs_stage` (the writer's row layout)."""
+    """One block judged by SQL."""
 
+    first_line: int
+    last_line: int
     rows_judged: int  # non-blank lines SQL decided (prepared or rejected)
-    rows_ok: int
+    table: pa.Table  # the prepared rows, in the writer's row layout (warehouse.ingest._ROW_SCHEMA names)
     rejects: list[tuple[int, str, str]]  # (line, reason, first 2,000 characters)
     python_lines: list[tuple[int, bytes]]  # lines for the Python path
 
@@ -272,31 +276,90 @@ def _text_column(raw: pa.Array) -> pa.Array:
     return text
 
 
+_ROUTE_COLUMNS = ("route", "reason", "raw_head")
+
+
 def stage_block(con: duckdb.DuckDBPyConnection, block: pa.Table, now: dt.datetime) -> StagedBlock:
-    """Judge one block of lines; leaves the prepared rows in `_fs_stage` (inside `sql_path`)."""
+    """Judge one block of lines on a `parser_connection` (one query, read straight into Arrow)."""
+    import pyarrow.compute as pc
+
     raw = block.column("raw").combine_chunks()
-    text = pa.table({"line": block.column("line"), "txt": _text_column(raw)})
-    con.register("_fs_block", _batched(text))
+    lines = block.column("line")
+    con.register("_fs_block", _batched(pa.table({"line": lines, "txt": _text_column(raw)})))
     try:
-        con.execute(_query("ingest_parse"))
+        judged = con.sql(_query("ingest_landing"), params={"now": now}).to_arrow_table()
     finally:
         con.unregister("_fs_block")
-    con.execute(_query("ingest_stage"), {"now": now})
-    counts = dict(con.execute("SELECT route, count(*) FROM _fs_parsed GROUP BY route").fetchall())
-    rejects = [
-        (int(n), reason, raw_head)
-        for n, reason, raw_head in con.execute(
-            "SELECT line, reason, raw_head FROM _fs_parsed WHERE route = 'reject' ORDER BY line"
-        ).fetchall()
-    ]
-    python_lines: list[tuple[int, bytes]] = []
-    if counts.get("python"):
-        wanted = [r[0] for r in con.execute("SELECT line FROM _fs_parsed WHERE route = 'python' ORDER BY line").fetchall()]
-        first = block.column("line")[0].as_py()
-        python_lines = [(n, raw[n - first].as_py()) for n in wanted]
+    route = judged.column("route")
+    ok = pc.equal(route, "ok")
+    first = lines[0].as_py()
+    if pc.all(ok).as_py() is not False:  # every line prepared (or none left): nothing to split off
+        rejected, python = judged.slice(0, 0), []
+    else:
+        rejected = judged.filter(pc.equal(route, "reject")).select(["line", "reason", "raw_head"]).sort_by("line")
+        python = sorted(judged.filter(pc.equal(route, "python")).column("line").to_pylist())
+        judged = judged.filter(ok)
     return StagedBlock(
-        rows_judged=counts.get("ok", 0) + counts.get("reject", 0),
-        rows_ok=counts.get("ok", 0),
-        rejects=rejects,
-        python_lines=python_lines,
+        first_line=first,
+        last_line=lines[-1].as_py(),
+        rows_judged=judged.num_rows + rejected.num_rows,
+        table=judged.drop_columns(list(_ROUTE_COLUMNS)),
+        rejects=list(zip(*(rejected.column(c).to_pylist() for c in ("line", "reason", "raw_head")), strict=True)),
+        python_lines=[(n, raw[n - first].as_py()) for n in python],
     )
+
+
+def staged_blocks(
+    path: Path, now: dt.datetime, *, block_bytes: int = BLOCK_BYTES, max_lines: int | None = None, prefetch: int = 1
+) -> Iterator[StagedBlock]:
+    """Judge a file's blocks in a background thread, `prefetch` blocks ahead of the consumer (the writer).
+
+    DuckDB releases the GIL while it works, so judging the next block overlaps with writing this one. An
+    error in the thread is raised here; a consumer that stops early stops the thread.
+    """
+    if prefetch <= 0:  # judge each block when the consumer asks for it, in the consumer's thread
+        con = parser_connection()
+        try:
+            for block in line_blocks(path, block_bytes, max_lines):
+                yield stage_block(con, block, now)
+        finally:
+            _close(con)
+        return
+    out: queue.Queue = queue.Queue(maxsize=prefetch)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        con = parser_connection()
+        try:
+            for block in line_blocks(path, block_bytes, max_lines):
+                if not put(stage_block(con, block, now)):
+                    return
+            put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            put(exc)
+        finally:
+            _close(con)
+
+    thread = threading.Thread(target=work, name="futurescan-ingest-parse", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()

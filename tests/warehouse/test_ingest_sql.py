@@ -162,6 +162,11 @@ def _edge_cases() -> list[Any]:
         r(source_record_id=None, kind="news", url="https://www./x"),
         r(source_record_id=None, kind="news", url="https://www.?a=1"),
         r(source_record_id=None, kind="news", url="https://e.com:8080/x"),
+        *(r(source_record_id=None, kind="news", url=u, title=f"News item {i} about fusion reactors")
+          for i, u in enumerate(["https://e.com/x?", "https://e.com/x?a", "https://e.com/x?utm_x=1", "https://e.com?x=1",
+                                 "https://e.com/x?a=1&utm_x=1", "https://e.com/x?b=&a=", "https://e.com/x?=x",
+                                 "https://e.com/x#f\nz", "https://e.com/x?a=1#", "https://www.www./x?a=1",
+                                 "https://e.com/x?a==1", "https://e.com/x?a=1&b==2", "https://e.com/p?&&k&v=1"])),
         r(source_record_id=None, kind="news", url="ftp://e.com/x"), r(source_record_id=None, kind="news", url=""),
         r(source_record_id=None, kind="news", url="https://e.com/ü?q=ü"),
         r(source_record_id=None, kind="news", url="https://user@e.com/x"),

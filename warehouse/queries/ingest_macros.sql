@@ -1,7 +1,7 @@
 -- Helpers of the set-based landing ingest (warehouse/ingest_sql.py), created as TEMP macros for one load.
 -- The WS placeholders (filled in by warehouse/ingest_sql.py) are the whitespace pydantic strips from strings
 -- (Unicode White_Space, as Rust's str::trim), as characters and as a regular-expression class. Within rows this path judges
--- (no \u001c-\u001f escapes, see ingest_parse.sql) it is also exactly Python's str.strip()/str.split() set.
+-- (no \u001c-\u001f escapes, see ingest_landing.sql) it is also exactly Python's str.strip()/str.split() set.
 
 -- trim() with a character set reads (and copies) the whole string, so it only runs when an end is whitespace;
 -- regular expressions anchored at one end look at that end only.
@@ -66,27 +66,30 @@ CREATE OR REPLACE TEMP MACRO fs_pmid_text(s) AS trim(fs_unprefix(fs_unprefix(s, 
 CREATE OR REPLACE TEMP MACRO fs_pmid(s) AS
     CASE WHEN regexp_full_match(fs_pmid_text(s), '[0-9]{1,9}') THEN nullif(ltrim(fs_pmid_text(s), '0'), '') END;
 
--- warehouse.identity.canonical_url for the URLs SQL can take: no query and no odd port (its _SIMPLE_URL case),
--- or a plain query (unreserved characters, '=' and '&': parse_qsl and urlencode then change nothing but the
--- order and the tracking parameters). NULL where Python must decide.
-CREATE OR REPLACE TEMP MACRO fs_url_head(s) AS
-    'https://' || lower(regexp_extract(s, '^[hH][tT][tT][pP][sS]?://(?:[wW][wW][wW]\.)?([A-Za-z0-9.-]+)', 1))
-    || rtrim(regexp_extract(s, '^[hH][tT][tT][pP][sS]?://(?:[wW][wW][wW]\.)?[A-Za-z0-9.-]+(?::(?:80|443))?(/[^?#@WS_CLASS@]*)?', 1), '/');
-CREATE OR REPLACE TEMP MACRO fs_query_pairs(q) AS
-    list_sort(list_filter(
-        list_transform(list_filter(string_split(q, '&'), lambda p: p <> ''),
-                       lambda p: {'k': split_part(p, '=', 1), 'v': CASE WHEN contains(p, '=') THEN substr(p, strpos(p, '=') + 1) ELSE '' END}),
-        lambda kv: NOT regexp_matches(kv.k, '(?i)@TRACKING_RE@')));
-CREATE OR REPLACE TEMP MACRO fs_url(s) AS
-    CASE WHEN regexp_full_match(s, '[hH][tT][tT][pP][sS]?://(?:[wW][wW][wW]\.)?[A-Za-z0-9.-]+(?::(?:80|443))?(/[^?#@WS_CLASS@]*)?(#.*)?')
-         THEN fs_url_head(s)
-         WHEN regexp_full_match(s, '[hH][tT][tT][pP][sS]?://(?:[wW][wW][wW]\.)?[A-Za-z0-9.-]+(?::(?:80|443))?(/[^?#@WS_CLASS@]*)?\?[A-Za-z0-9_.~=&-]*(#.*)?')
-              AND regexp_full_match(regexp_extract(s, '\?([^#]*)', 1), '(?:[A-Za-z0-9_.~-]*(?:=[A-Za-z0-9_.~-]*)?)(?:&[A-Za-z0-9_.~-]*(?:=[A-Za-z0-9_.~-]*)?)*')
-              -- urlsplit's hostname would be 'www.' itself, which loses its 'www.'
-              AND NOT regexp_matches(s, '^[hH][tT][tT][pP][sS]?://[wW][wW][wW]\.(?::|/|\?|#|$)')
-         THEN fs_url_head(s) || coalesce('?' || nullif(array_to_string(list_transform(
-                  fs_query_pairs(regexp_extract(s, '\?([^#]*)', 1)), lambda kv: kv.k || '=' || kv.v), '&'), ''), '')
+-- warehouse.identity.canonical_url for the URLs SQL can take: a plain host, port 80 or 443 or none, a path
+-- without whitespace, and no query or a plain one (unreserved characters, at most one '=' a parameter: then
+-- parse_qsl and urlencode change nothing but the order and the tracking parameters). One regular expression
+-- splits the URL; NULL where Python must decide (then also when urlsplit would find the host 'www.' itself).
+CREATE OR REPLACE TEMP MACRO fs_url_parts(s) AS
+    regexp_extract(s, '^[hH][tT][tT][pP][sS]?://(?:[wW][wW][wW]\.)?([A-Za-z0-9.-]+)(?::(?:80|443))?(/[^?#@WS_CLASS@]*)?(\?[A-Za-z0-9_.~=&-]*)?(#.*)?$',
+                   ['host', 'path', 'query', 'fragment']);
+CREATE OR REPLACE TEMP MACRO fs_tracking(k) AS regexp_matches(k, '(?i)@TRACKING_RE@');
+CREATE OR REPLACE TEMP MACRO fs_query(q) AS
+    CASE WHEN q = '' OR q = '?' THEN ''
+         WHEN NOT contains(q, '&') THEN  -- one parameter, the common case
+             CASE WHEN strlen(q) - strlen(replace(q, '=', '')) > 1 THEN NULL
+                  WHEN fs_tracking(split_part(q[2:], '=', 1)) THEN ''
+                  ELSE q || CASE WHEN contains(q, '=') THEN '' ELSE '=' END END
+         WHEN regexp_matches(q, '=[^&]*=') THEN NULL
+         ELSE coalesce('?' || nullif(array_to_string(list_transform(list_sort(list_filter(
+                  list_transform(list_filter(string_split(q[2:], '&'), lambda p: p <> ''),
+                                 lambda p: {'k': split_part(p, '=', 1), 'v': split_part(p, '=', 2)}),
+                  lambda kv: NOT fs_tracking(kv.k))), lambda kv: kv.k || '=' || kv.v), '&'), ''), '')
     END;
+CREATE OR REPLACE TEMP MACRO fs_url_of(parts) AS
+    CASE WHEN parts.host = '' OR (parts.query <> '' AND lower(parts.host) = 'www.') THEN NULL
+         ELSE 'https://' || lower(parts.host) || rtrim(parts.path, '/') || fs_query(parts.query) END;
+CREATE OR REPLACE TEMP MACRO fs_url(s) AS fs_url_of(fs_url_parts(s));
 
 -- warehouse.identity.title_key for an ASCII title (NFKC and casefold are then plain lower-casing): the words
 -- (runs of [a-z0-9_]) joined by single spaces, hashed when there are at least six.
@@ -116,5 +119,8 @@ CREATE OR REPLACE TEMP MACRO fs_date_text(y, m, d, precision) AS
 CREATE OR REPLACE TEMP MACRO fs_surely_zh(s) AS
     NOT regexp_matches(s, '[\x{3040}-\x{30ff}]')
     AND regexp_matches(s, '[\x{4e00}-\x{9fa5}]')
-    AND 5 * length(regexp_replace(s, '[^\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}]', '', 'g'))
-        > length(s) - length(regexp_replace(s, '[^\x{00}-\x{40}\x{5b}-\x{60}\x{7b}-\x{7f}]', '', 'g'));
+    AND 5 * length(regexp_replace(s, '[^\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}]+', '', 'g'))
+        > length(s) - length(regexp_replace(s, '[^\x{00}-\x{40}\x{5b}-\x{60}\x{7b}-\x{7f}]+', '', 'g'));
+
+-- An optional string field's JSON type: absent, null or a string.
+CREATE OR REPLACE TEMP MACRO fs_optional(t) AS t IS NULL OR t = 'NULL' OR t = 'VARCHAR';
