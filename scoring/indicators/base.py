@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -68,7 +69,7 @@ class EvidenceDoc:
     def start(self) -> dt.date:
         return self.published
 
-    @property
+    @functools.cached_property
     def end(self) -> dt.date:
         """First day after the span the date stands for (a year-precision date covers the whole year)."""
         return interval_end(self.published, self.precision)
@@ -105,6 +106,9 @@ class TechEvidence:
 
     tech: TechMeta
     docs: list[EvidenceDoc]
+    # recent_docs answers by (as_of, months, the docs list): several indicators ask the same question.
+    recent_cache: dict[tuple, tuple[list[EvidenceDoc], list[tuple[EvidenceDoc, float]]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.docs = sorted(self.docs, key=lambda d: (d.published, d.doc_id))
@@ -239,14 +243,22 @@ def in_window(doc: EvidenceDoc, start: dt.date, end: dt.date) -> float:
 
 
 def recent_docs(ev: TechEvidence, as_of: dt.date, months: int) -> list[tuple[EvidenceDoc, float]]:
-    """Documents overlapping the last `months` months, each with the share of its span inside."""
-    start = add_months(as_of, -months)
-    out = []
-    for d in ev.docs:
-        share = in_window(d, start, as_of)
-        if share > 0:
-            out.append((d, share))
-    return out
+    """Documents overlapping the last `months` months, each with the share of its span inside.
+
+    Several indicators ask the same question of a technology: the answer is kept on the evidence
+    object (a new list per as_of and window; callers only read it).
+    """
+    cache = ev.recent_cache
+    key = (as_of, months, id(ev.docs), len(ev.docs))
+    if key not in cache:
+        start = add_months(as_of, -months)
+        out = []
+        for d in ev.docs:
+            share = in_window(d, start, as_of)
+            if share > 0:
+                out.append((d, share))
+        cache[key] = (ev.docs, out)  # the list is held so its id names it while cached
+    return cache[key][1]
 
 
 # ───────────────────────────── 0..1 helpers ─────────────────────────────

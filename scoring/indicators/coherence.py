@@ -64,19 +64,20 @@ class Vocabulary:
         return len(self.ids)
 
     def encode(self, docs: Sequence[Counter]) -> EncodedDocs:
-        ids: list[int] = []
-        lf: list[float] = []
+        keys: list[str] = []
+        counts: list[int] = []
         lengths: list[int] = []
-        for counts in docs:
-            for t, c in counts.items():
-                ids.append(self.ids.setdefault(t, len(self.ids)))
-                v = self._lf.get(c)
-                if v is None:
-                    v = self._lf[c] = 1 + math.log(c)
-                lf.append(v)
-            lengths.append(len(counts))
-        return EncodedDocs(np.array(ids, dtype=np.int64), np.array(lf, dtype=np.float64),
-                           np.array(lengths, dtype=np.int64))
+        for c in docs:
+            keys.extend(c)
+            counts.extend(c.values())
+            lengths.append(len(c))
+        new = set(keys).difference(self.ids)
+        self.ids.update(zip(sorted(new), range(len(self.ids), len(self.ids) + len(new)), strict=True))
+        for c in set(counts).difference(self._lf):
+            self._lf[c] = 1 + math.log(c)
+        ids = np.fromiter(map(self.ids.__getitem__, keys), dtype=np.int64, count=len(keys))
+        lf = np.fromiter(map(self._lf.__getitem__, counts), dtype=np.float64, count=len(counts))
+        return EncodedDocs(ids, lf, np.array(lengths, dtype=np.int64))
 
     def mask(self, terms: set[str]) -> np.ndarray:
         """True at the ids of the given terms."""

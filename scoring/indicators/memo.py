@@ -28,11 +28,12 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def doc_content(doc: EvidenceDoc) -> list[Any]:
-    """Every field of a document an indicator may read, link-specific ones (confidence, matched) left out."""
-    return [doc.doc_id, doc.kind, doc.language, doc.source, doc.published.isoformat(), doc.precision, doc.title,
-            doc.abstract, doc.body, list(doc.countries), list(doc.affiliations), list(doc.categories),
-            list(doc.keywords), doc.extra]
+def doc_content(doc: EvidenceDoc) -> tuple[list[Any], tuple[str, ...]]:
+    """Every field of a document an indicator may read, link-specific ones (confidence, matched) left out:
+    (the short fields, the long texts: title, abstract, body)."""
+    short = [doc.doc_id, doc.kind, doc.language, doc.source, doc.published.isoformat(), doc.precision,
+             list(doc.countries), list(doc.affiliations), list(doc.categories), list(doc.keywords), doc.extra]
+    return short, (doc.title, doc.abstract, doc.body)
 
 
 class EvidenceMemo:
@@ -61,10 +62,10 @@ class EvidenceMemo:
         """A digest of a document's content fields, computed once per document per run."""
         got = self._doc_keys.get(doc.doc_id)
         if got is None:
-            h = hashlib.sha256()
-            for part in doc_content(doc):
-                tag, text = ("s", part) if isinstance(part, str) else ("j", _canonical(part))
-                h.update(f"{tag}{len(text)}:".encode() + text.encode("utf-8", "surrogatepass"))
+            short, texts = doc_content(doc)
+            h = hashlib.sha256(_canonical(short).encode())
+            for text in texts:  # long texts hashed as they are, each after its length
+                h.update(f"\0{len(text)}:".encode() + text.encode("utf-8", "surrogatepass"))
             got = self._doc_keys[doc.doc_id] = h.hexdigest()
         return got
 
