@@ -237,7 +237,7 @@ def indicators(con: duckdb.DuckDBPyConnection, scan_id: str, tech_id: str) -> li
 
 
 def documents(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """doc_id → title, kind, date, url and identifiers, for the given ids (unknown ids are left out)."""
+    """doc_id → title, kind, date, url, identifiers (arXiv, DOI, PMID) and issuer, for the given ids (unknown ids are left out)."""
     ids = sorted(set(doc_ids))
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), _IDS_PER_LOOKUP):  # a few keys per query, so each is a key lookup
