@@ -99,8 +99,13 @@ def render() -> str:
         r = embed["stage_vs_bare"]["ratio"]
         w(f"| 1 | embed stage / bare model (documents/s, same texts, same run) | ≥ 0.8 | {r:.2f} | {met(r >= 0.8)} |")
     if rescan:
-        s = rescan["rescan_share"]
-        w(f"| 2 | re-scan with nothing new / first scan (wall, fresh process) | ≤ 5% | {pct(s)} | {met(s <= 0.05)} |")
+        if rescan.get("week_later_share") is not None:  # the weekly job: a week later, nothing new
+            s = rescan["week_later_share"]
+            w(f"| 2 | re-scan a week later with nothing new / first scan (wall, fresh process; same day: "
+              f"{pct(rescan['rescan_share'])}) | ≤ 5% | {pct(s)} | {met(s <= 0.05)} |")
+        else:
+            s = rescan["rescan_share"]
+            w(f"| 2 | re-scan with nothing new / first scan (wall, fresh process) | ≤ 5% | {pct(s)} | {met(s <= 0.05)} |")
     if cluster and "speedup" in cluster:
         f, b = cluster["methods"]["futurescan"], cluster["methods"]["bertopic"]
         same = cluster["methods"].get("futurescan_same_k", {})
@@ -215,27 +220,41 @@ def render() -> str:
 
     # ── 2. re-scan ──
     if rescan:
+        weekly = rescan.get("week_later") or []
         w("## 2. Re-scan with nothing new")
         w("")
         w(f"`python bench/rescan_bench.py` — {when(rescan)}. {rescan['documents']:,} real documents (arXiv papers, CCTV")
         w("technology news, Chinese policy texts, clinical trials), each scan a fresh process running")
-        w("`flows.scan.run_scan` (what `futurescan scan --no-crawl --no-prefect` runs), real embedding model; the")
-        w("re-scans run the same day with nothing new. Children run with compiled bytecode (as an install has it).")
-        w("CPU time is the child's user + system time, which moves less with other people's load than wall time.")
+        w("`flows.scan.run_scan` (what `futurescan scan --no-crawl --no-prefect` runs), real embedding model. After")
+        w("the first scan come re-scans with nothing new: on the same day, and a week later (as_of 7 and 14 days")
+        w("on: the weekly job). Children run with compiled bytecode (as an install has it). CPU time is the")
+        w("child's user + system time, which moves less with other people's load than wall time.")
         w("")
-        w("| scan | wall (fresh process) | CPU | inside run_scan | ingest | analyse | score | publish | topics reused | scores carried over from |")
-        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        for s in rescan["scans"]:
+        w("| scan | as_of | wall (fresh process) | CPU | inside run_scan | ingest | analyse | score | publish | topics reused "
+          "| scores carried over from | text results kept / computed |")
+        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for s in [*rescan["scans"], *weekly]:
             st = s["stages"]
             cpu_s = f"{s['cpu_s']:.1f} s" if "cpu_s" in s else "—"
-            w(f"| {s['scan_id']} | {s['wall_s']:.1f} s | {cpu_s} | {s['inner_s']:.1f} s | "
+            memo = s.get("evidence_memo") or {}
+            kept = (f"{sum(v['reused'] for v in memo.values()):,} / {sum(v['computed'] for v in memo.values()):,}"
+                    if memo else "—")
+            w(f"| {s['scan_id']} | {s.get('as_of') or '—'} | {s['wall_s']:.1f} s | {cpu_s} | {s['inner_s']:.1f} s | "
               f"{st.get('ingest', {}).get('seconds', 0):.1f} s | {st['analyse']['seconds']:.1f} s | "
               f"{st['score']['seconds']:.1f} s | {st['publish']['seconds']:.1f} s | {s['analysis_reused']} | "
-              f"{s.get('scores_reused_from') or '—'} |")
+              f"{s.get('scores_reused_from') or '—'} | {kept} |")
         w("")
         cpu_share = f", {pct(rescan['rescan_share_cpu'])} of the CPU time" if "rescan_share_cpu" in rescan else ""
-        w(f"Re-scan / first scan: **{pct(rescan['rescan_share'])}** of the wall time ({pct(rescan['rescan_share_inner'])} inside")
-        w(f"`run_scan`{cpu_share}). Prefect's own start-up (~11 s ephemeral, ~3 s against a running server) comes on top of both.")
+        if weekly and rescan.get("week_later_share") is not None:
+            w(f"A week later / first scan: **{pct(rescan['week_later_share'])}** of the wall time (the slower of the "
+              f"{len(weekly)} week-later scans; {pct(rescan['week_later_share_inner'])} inside `run_scan`, "
+              f"{pct(rescan['week_later_share_cpu'])} of the CPU time) — the figure for target 2, since the weekly job")
+            w(f"runs a week after the last scan. The same day: {pct(rescan['rescan_share'])} of the wall time "
+              f"({pct(rescan['rescan_share_inner'])} inside `run_scan`{cpu_share}). Prefect's own start-up (~11 s "
+              "ephemeral, ~3 s against a running server) comes on top of all of them.")
+        else:
+            w(f"Re-scan / first scan: **{pct(rescan['rescan_share'])}** of the wall time ({pct(rescan['rescan_share_inner'])} inside")
+            w(f"`run_scan`{cpu_share}). Prefect's own start-up (~11 s ephemeral, ~3 s against a running server) comes on top of both.")
         w("")
         if rescan.get("ageing"):
             w("How far ageing alone moves the scores (same warehouse, as_of later, nothing else changed):")
@@ -249,23 +268,34 @@ def render() -> str:
             w("")
         w("A re-scan carries the analysis over when its fingerprint (documents, model, parameters, technology")
         w("vocabulary) is unchanged, and the scores when their input digest is (`score_runs`: every row the score")
-        w("stage reads, weights, method and scoring code, as_of to the day — windows end at as_of and ages run in")
-        w("fractional years, so a later as_of changes stored values, as the table above shows, and recomputes). The")
-        w("copy equals a recompute (tests/scoring/test_carry_over.py); `futurescan score --force` recomputes anyway.")
-        prof = rescan.get("profiled_rescan", {}).get("profile")
-        if prof:
+        w("stage reads, weights, method and scoring code, as_of to the day). The copy equals a recompute")
+        w("(tests/scoring/test_carry_over.py); `futurescan score --force` recomputes anyway. A week later windows")
+        w("end a week later and ages run on, so stored values change (table above) and the scores are recomputed;")
+        w("what is costly and does not depend on as_of — stage words, players and contested language in each")
+        w("document, the text similarity and term profiles of a technology's sampled documents — was kept by the")
+        w("earlier scan (`score_memo`, keyed by a digest of exactly its inputs) and is read back, and only the date")
+        w("arithmetic runs. The recompute equals a cold one (tests/scoring/test_evidence_memo.py). A document that")
+        w("leaves a three-year window changes its technology's sample, and the baseline sample, so those")
+        w("similarities are computed again (the second week-later scan above); the per-document results still hold.")
+        w("Each claim is frozen once in the forecast ledger, so a same-day re-scan adds no forecasts (docs/ledger.md).")
+        for key, title in (("profiled_rescan", "a same-day re-scan"), ("profiled_week_later", "a week-later re-scan")):
+            prof = (rescan.get(key) or {}).get("profile")
+            if not prof:
+                continue
             w("")
-            w(f"Where a re-scan's time goes (one more re-scan under cProfile, {rescan['profiled_rescan']['inner_s']:.1f} s "
-              "inside with the profiler's overhead; parts overlap, imports are counted where they happen too):")
+            w(f"Where {title}'s time goes (one more under cProfile, {rescan[key]['inner_s']:.1f} s inside with the "
+              "profiler's overhead; parts overlap, imports are counted where they happen too):")
             w("")
             w("| part | seconds |")
             w("| --- | --- |")
             for label, secs in prof.items():
-                w(f"| {label} | {secs:.2f} |")
-            w("")
-            w("What is left is mostly starting Python and importing duckdb, numpy and pyarrow, opening the warehouse,")
-            w("the input digest (a few aggregate queries over the linked documents and the corpus) and writing this")
-            w("scan's report and published copy; the ledger freezes this scan's forecasts as every scan does.")
+                if secs:
+                    w(f"| {label} | {secs:.2f} |")
+        w("")
+        w("What is left is mostly starting Python and importing duckdb, numpy and pyarrow, opening the warehouse,")
+        w("the input digest (a few aggregate queries over the linked documents and the corpus) and writing this")
+        w("scan's report and published copy; a week later also reading the evidence, the date arithmetic of every")
+        w("indicator, importing scipy.special for the horizon's beta tail and freezing that week's forecasts.")
         w("")
 
     # ── 3. clustering ──
