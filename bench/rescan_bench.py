@@ -1,14 +1,19 @@
 """Benchmark: a second scan with no new documents against the first scan, on a few thousand real documents.
 
-Usage: python bench/rescan_bench.py [--arxiv 3000] [--zh 1000] [--rescans 2] [--home DIR]   (figures only, no assertions)
+Usage: python bench/rescan_bench.py [--arxiv 3000] [--zh 1000] [--rescans 2] [--weeks 2] [--home DIR]   (figures only, no assertions)
 
 The warehouse is loaded first (not timed) with real documents: recent arXiv papers, Chinese
 CCTV technology news, Chinese policy texts and clinical trials. Then the scans run, each in a fresh
 process exactly as `futurescan scan --no-crawl --no-prefect` runs one (flows.scan.run_scan:
 ingest → analyse → score → publish, real embedding model): the first embeds, clusters, links and
-scores everything; the later ones, the same day with nothing new, should find almost nothing to do
-(topics and scores carried over, see docs/scoring.md). One more re-scan runs under cProfile, not
-timed, to say where a re-scan's time goes.
+scores everything; the later ones find nothing new. Two kinds of re-scan:
+
+- the same day (as_of unchanged): topics and scores are carried over (docs/scoring.md);
+- a week later (as_of + 7 days, + 14 days, ...: the weekly job): topics are carried over, but every
+  window and age moves, so the scores are recomputed, reusing the evidence-only results the
+  earlier scan kept (`score_memo`, docs/scoring.md). This is the headline figure for target 2.
+
+One more re-scan of each kind runs under cProfile, not timed, to say where the time goes.
 
 Every child runs with compiled bytecode in a private cache (PYTHONPYCACHEPREFIX, filled before the
 first scan), as an installed futurescan has it: the sandbox's PYTHONDONTWRITEBYTECODE would otherwise
@@ -78,6 +83,10 @@ PROFILE_PARTS = {
     "analysis carry-over": ("scoring/analysis.py", "run_analysis"),
     "score: input digest": ("scoring/screening.py", "input_digest"),
     "score: copy scores": ("warehouse/scores_store.py", "copy_scores"),
+    "score: read evidence and kept results": ("scoring/screening.py", "gather"),
+    "score: indicators and criteria": ("scoring/screening.py", "score_evidence"),
+    "score: write scores": ("warehouse/scores_store.py", "write_scores"),
+    "score: keep evidence-only results": ("warehouse/scores_store.py", "save_memo"),
     "ledger: resolve due forecasts": ("scoring/ledger.py", "resolve_due"),
     "ledger: freeze this scan's forecasts": ("scoring/ledger.py", "freeze_forecasts"),
     "publish: scan report": ("flows/present/report.py", "write_scan_report"),
@@ -85,9 +94,10 @@ PROFILE_PARTS = {
 }
 
 
-def child_scan(home: str, scan_id: str, out: str, profile: bool = False) -> None:
-    """One scan as `futurescan scan --no-crawl --no-prefect` runs it; writes stage timings to `out`."""
+def child_scan(home: str, scan_id: str, out: str, profile: bool = False, as_of: str | None = None) -> None:
+    """One scan as `futurescan scan --no-crawl --no-prefect` runs it (as of a later day when given); writes stage timings to `out`."""
     import cProfile
+    import datetime as dt
     import pstats
 
     t0 = time.perf_counter()
@@ -98,7 +108,8 @@ def child_scan(home: str, scan_id: str, out: str, profile: bool = False) -> None
     from flows.settings import Settings
 
     settings = Settings.from_env({"FUTURESCAN_HOME": home})
-    sid, status, results = run_scan(settings, ScanOptions(crawl=False, scan_id=scan_id))
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    sid, status, results = run_scan(settings, ScanOptions(crawl=False, scan_id=scan_id, as_of=day))
     seconds = time.perf_counter() - t0
     parts: dict[str, float] = {}
     if prof:
@@ -114,7 +125,9 @@ def child_scan(home: str, scan_id: str, out: str, profile: bool = False) -> None
         "analysis_reused": analyse.get("reused"), "analysis_seconds": analyse.get("seconds"),
         "embedded": analyse.get("embedded_unique_texts"),
         "scores_reused_from": score.get("reused_from"), "score_changed": score.get("changed"),
-        "forecasts_frozen": score.get("forecasts_frozen"), "profile": parts,
+        "as_of": str(score["as_of"]) if score.get("as_of") else None, "evidence_memo": score.get("evidence_memo"),
+        "forecasts_frozen": score.get("forecasts_frozen"), "forecasts_resolved": score.get("forecasts_resolved"),
+        "profile": parts,
     }), encoding="utf-8")
 
 
@@ -132,10 +145,10 @@ def compile_bytecode(pycache: Path) -> None:
     subprocess.run([PY, "-m", "compileall", "-q", *folders], env=child_env(pycache), check=True, capture_output=True)
 
 
-def run_child(home: Path, scan_id: str, pycache: Path, profile: bool = False) -> dict[str, Any]:
+def run_child(home: Path, scan_id: str, pycache: Path, profile: bool = False, as_of: str | None = None) -> dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix="fs-rescan-")) / "scan.json"
     code = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'bench')!r}]; import rescan_bench as b; "
-            f"b.child_scan({str(home)!r}, {scan_id!r}, {str(out)!r}, profile={profile!r})")
+            f"b.child_scan({str(home)!r}, {scan_id!r}, {str(out)!r}, profile={profile!r}, as_of={as_of!r})")
     load = loadavg()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -191,11 +204,33 @@ def ageing(home: Path) -> list[dict[str, Any]]:
     return out
 
 
+def report(res: dict[str, Any]) -> None:
+    stages = ", ".join(f"{k} {v['seconds']:.1f}s" for k, v in res["stages"].items())
+    kept = res.get("evidence_memo") or {}
+    memo = ("; text results kept/computed: " + ", ".join(f"{f} {v['reused']}/{v['computed']}" for f, v in kept.items())
+            if kept else "")
+    print(f"  scan {res['scan_id']} (as of {res.get('as_of')}): {res['wall_s']:.1f} s in a fresh process "
+          f"({res['cpu_s']:.1f} s CPU, {res['inner_s']:.1f} s inside; {stages}); analysis reused: "
+          f"{res['analysis_reused']}; scores carried over from: {res['scores_reused_from']}{memo}; load {res['loadavg']}")
+
+
+def shares(first: dict[str, Any], later: list[dict[str, Any]], pick: Any) -> dict[str, float]:
+    """Wall, inside-run_scan and CPU time of the re-scans (`pick`: min or max over them) over the first scan's."""
+    return {
+        "wall": pick(s["wall_s"] for s in later) / first["wall_s"],
+        "inner": pick(s["inner_s"] for s in later) / first["inner_s"],
+        "cpu": pick(s["cpu_s"] for s in later) / first["cpu_s"],
+    }
+
+
 def main() -> None:
+    import datetime as dt
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arxiv", type=int, default=3000)
     parser.add_argument("--zh", type=int, default=1000)
-    parser.add_argument("--rescans", type=int, default=2, help="scans with nothing new after the first")
+    parser.add_argument("--rescans", type=int, default=2, help="same-day scans with nothing new after the first")
+    parser.add_argument("--weeks", type=int, default=2, help="weekly scans with nothing new after those (as_of + 7, + 14 ... days)")
     parser.add_argument("--home", type=Path, help="FUTURESCAN_HOME for the bench (default: a new temporary folder)")
     args = parser.parse_args()
     require_data()
@@ -210,25 +245,42 @@ def main() -> None:
             break
         res = run_child(home, f"bench-W{i:02d}", pycache)
         scans.append(res)
-        stages = ", ".join(f"{k} {v['seconds']:.1f}s" for k, v in res["stages"].items())
-        print(f"  scan {res['scan_id']}: {res['wall_s']:.1f} s in a fresh process ({res['cpu_s']:.1f} s CPU, "
-              f"{res['inner_s']:.1f} s inside; {stages}); analysis reused: {res['analysis_reused']}; scores carried "
-              f"over from: {res['scores_reused_from']}; load {res['loadavg']}")
+        report(res)
     first = scans[0]
-    again = scans[1:]
-    share = min(s["wall_s"] for s in again) / first["wall_s"]
-    share_inner = min(s["inner_s"] for s in again) / first["inner_s"]
-    share_cpu = min(s["cpu_s"] for s in again) / first["cpu_s"]
-    print(f"\nre-scan / first scan: {share:.1%} of the wall time (fresh process), {share_inner:.1%} inside run_scan, "
-          f"{share_cpu:.1%} of the CPU time")
-    profiled = run_child(home, f"bench-W{len(scans) + 1:02d}-profiled", pycache, profile=True)
-    print(f"\none more re-scan under cProfile ({profiled['inner_s']:.1f} s inside, profiler overhead included):")
+    day0 = dt.date.fromisoformat(first["as_of"])
+    weekly = []
+    for k in range(1, args.weeks + 1):
+        res = run_child(home, f"bench-W{len(scans) + k:02d}-week{k}", pycache, as_of=(day0 + dt.timedelta(days=7 * k)).isoformat())
+        weekly.append(res)
+        report(res)
+    same = shares(first, scans[1:], min)
+    # The headline: the slowest of the week-later scans (each is the weekly job with nothing new).
+    week = shares(first, weekly, max) if weekly else {}
+    print(f"\nsame-day re-scan / first scan: {same['wall']:.1%} of the wall time (fresh process), "
+          f"{same['inner']:.1%} inside run_scan, {same['cpu']:.1%} of the CPU time")
+    if week:
+        print(f"week-later re-scan / first scan (slowest of {len(weekly)}): {week['wall']:.1%} of the wall time, "
+              f"{week['inner']:.1%} inside run_scan, {week['cpu']:.1%} of the CPU time")
+    profiled = run_child(home, f"bench-W{len(scans) + len(weekly) + 1:02d}-profiled", pycache, profile=True)
+    print(f"\none more same-day re-scan under cProfile ({profiled['inner_s']:.1f} s inside, profiler overhead included):")
     for label, secs in profiled["profile"].items():
         print(f"  {label}: {secs:.2f} s")
+    profiled_week = None
+    if weekly:
+        later = day0 + dt.timedelta(days=7 * (len(weekly) + 1))
+        profiled_week = run_child(home, f"bench-W{len(scans) + len(weekly) + 2:02d}-week{len(weekly) + 1}-profiled",
+                                  pycache, profile=True, as_of=later.isoformat())
+        print(f"\none more week-later re-scan under cProfile ({profiled_week['inner_s']:.1f} s inside):")
+        for label, secs in profiled_week["profile"].items():
+            print(f"  {label}: {secs:.2f} s")
     print("\nageing alone (same documents, later as_of):")
     aged = ageing(home)
-    save("rescan", {"documents": n_docs, "scans": scans, "rescan_share": share, "rescan_share_inner": share_inner,
-                    "rescan_share_cpu": share_cpu, "profiled_rescan": profiled, "ageing": aged, "home": str(home)})
+    save("rescan", {"documents": n_docs, "scans": scans, "week_later": weekly,
+                    "rescan_share": same["wall"], "rescan_share_inner": same["inner"], "rescan_share_cpu": same["cpu"],
+                    "week_later_share": week.get("wall"), "week_later_share_inner": week.get("inner"),
+                    "week_later_share_cpu": week.get("cpu"),
+                    "headline_share": week.get("wall", same["wall"]), "headline": "week_later" if week else "same_day",
+                    "profiled_rescan": profiled, "profiled_week_later": profiled_week, "ageing": aged, "home": str(home)})
 
 
 if __name__ == "__main__":
