@@ -278,8 +278,9 @@ def save_memo(
 ) -> int:
     """Keep the results a scoring run read or computed, in one transaction; returns the rows kept afterwards.
 
-    Idempotent upserts: a key's value is a function of the key, so an existing row keeps its value and
-    only `used_at` moves. Rows unused for `MEMO_RETENTION` are deleted.
+    Idempotent upserts: a key's value is a function of the key, so writing what a run read back changes
+    nothing but `used_at`, and a forced recompute (which reads nothing kept) writes what it computed,
+    repairing any row that says otherwise. Rows unused for `MEMO_RETENTION` are deleted.
     """
     if not _has_table(con, "score_memo"):
         return 0
@@ -289,7 +290,7 @@ def save_memo(
             con.execute(
                 "INSERT INTO score_memo SELECT unnest(CAST($family AS VARCHAR[])), unnest(CAST($key AS VARCHAR[])), "
                 "unnest(CAST($value AS VARCHAR[])), CAST($at AS TIMESTAMP) "
-                "ON CONFLICT (family, memo_key) DO UPDATE SET used_at = excluded.used_at",
+                "ON CONFLICT (family, memo_key) DO UPDATE SET value = excluded.value, used_at = excluded.used_at",
                 {"family": [k[0] for k in entries], "key": [k[1] for k in entries], "value": list(entries.values()),
                  "at": used_at},
             )

@@ -75,12 +75,18 @@ class EvidenceMemo:
         if k in self._values:
             return self._values[k]
         text = self.stored.get(k)
+        value: Any = None
         if text is not None:
-            self.reused[family] += 1
-        else:
+            try:
+                value = json.loads(text)
+                self.reused[family] += 1
+            except ValueError:  # an unreadable row is computed again (and rewritten), never trusted
+                text = None
+        if text is None:
             text = json.dumps(compute(), ensure_ascii=False, separators=(",", ":"))
+            value = json.loads(text)
             self.computed[family] += 1
-        value = self._values[k] = json.loads(text)
+        self._values[k] = value
         self.used[k] = text
         return value
 

@@ -105,6 +105,15 @@ def test_kept_results_are_what_the_scores_read(screening_con: Any) -> None:
     honest_recompute = score_scan(screening_con, scan_id="w4", as_of=WEEK_LATER + dt.timedelta(days=1), force=True)
     assert honest_recompute.evidence_memo["stage_text"]["reused"] == 0
     assert _stored(screening_con, "w3") != _stored(screening_con, "w4")
+    # The forced recompute rewrote the kept rows: the next scan reads honest ones and stores what a recompute does.
+    repaired = score_scan(screening_con, scan_id="w5", as_of=WEEK_LATER + dt.timedelta(days=2))
+    assert repaired.evidence_memo["stage_text"]["computed"] == 0
+    score_scan(screening_con, scan_id="w6", as_of=WEEK_LATER + dt.timedelta(days=2), force=True)
+    assert _stored(screening_con, "w5") == _stored(screening_con, "w6")
+    # An unreadable kept row is computed again, not trusted.
+    screening_con.execute("UPDATE score_memo SET value = 'not json' WHERE family = 'local_text'")
+    unreadable = score_scan(screening_con, scan_id="w7", as_of=WEEK_LATER + dt.timedelta(days=3))
+    assert unreadable.evidence_memo["local_text"]["reused"] == 0 and unreadable.evidence_memo["local_text"]["computed"] > 0
 
 
 def test_a_changed_document_or_vector_is_computed_again(screening_con: Any, doc_id_of: Any, tmp_path: Path) -> None:
