@@ -7,6 +7,12 @@ a million documents. `refresh` (run by the analysis stage after it writes links)
 linked document once per version and rebuilds `tech_evidence`; the views read that table only while its
 stamp equals the warehouse's current one, and otherwise compute the same rows live (`live_evidence_sql`),
 so a stale table can slow a view down but never change what it shows.
+
+The stamp is what can be read in ~2 ms at a million documents: links (count, latest link time) and
+documents (count, sum of versions, latest change and sighting). It misses one thing: a record that only
+fills in a missing field of a stored document (its URL, an identifier, a date, an affiliation) while
+carrying an older sighting than any stored document. Every scan refreshes after its ingest, so that can
+only show between a hand-run ingest of such records and the next scan.
 """
 
 from __future__ import annotations
@@ -40,11 +46,18 @@ CUE_VERSION = hashlib.sha256("\n".join((CUE_TEXT, STAGE_EVENT, FUNDING_CUE)).enc
 INSTITUTIONS = "list_distinct(list_transform(coalesce(d.affiliations, []), lambda x: trim(x)))"
 COUNTRIES = "list_distinct(list_transform(coalesce(d.countries, []), lambda x: trim(x)))"
 
-# The columns of an evidence row, in the order of tech_evidence (migration 090): one row per linked
-# (technology, document) pair.
+# What the views show of a document (migration 091), as `documents` gives it.
+DISPLAY = ("d.title, d.url, d.arxiv_id, d.doi, d.pmid, json_extract_string(d.extra, '$.issuing_body') AS issuer, "
+           "json_extract_string(d.extra, '$.doc_number') AS doc_number")
+
+# The columns of an evidence row (tech_evidence, migrations 090 and 091): one row per linked (technology,
+# document) pair.
 EVIDENCE_COLUMNS = ("tech_id", "doc_id", "confidence", "links", "kind", "published", "date_precision",
-                    "institutions", "countries", "stage_event", "funding_cue")
+                    "institutions", "countries", "stage_event", "funding_cue",
+                    "title", "url", "arxiv_id", "doi", "pmid", "issuer", "doc_number")
 _TABLES = ("document_cues", "tech_evidence", "evidence_state")
+# Part of the stamp: a table built for other columns (an older version of this module) is never read.
+LAYOUT_VERSION = hashlib.sha256(",".join(EVIDENCE_COLUMNS).encode()).hexdigest()[:8]
 
 
 def _pairs_sql(where: str) -> str:
@@ -59,9 +72,10 @@ def live_evidence_sql(tech_filter: str = "") -> str:
     pairs = _pairs_sql(f"WHERE {tech_filter}" if tech_filter else "")
     return f"""
         SELECT tech_id, doc_id, confidence, links, kind, published, date_precision, institutions, countries,
-               {STAGE_EVENT} AS stage_event, {FUNDING_CUE} AS funding_cue
+               {STAGE_EVENT} AS stage_event, {FUNDING_CUE} AS funding_cue,
+               title, url, arxiv_id, doi, pmid, issuer, doc_number
         FROM (SELECT p.tech_id, p.doc_id, p.confidence, p.links, d.kind, d.published, d.date_precision,
-                     {INSTITUTIONS} AS institutions, {COUNTRIES} AS countries, {CUE_TEXT} AS txt
+                     {INSTITUTIONS} AS institutions, {COUNTRIES} AS countries, {CUE_TEXT} AS txt, {DISPLAY}
               FROM ({pairs}) p JOIN documents d USING (doc_id))"""
 
 
@@ -77,7 +91,7 @@ def stored_evidence_sql(tech_filter: str = "") -> str:
 STAMP_SQL = f"""(SELECT 'links ' || count(*) || '/' || coalesce(max(epoch_us(linked_at)), 0) FROM document_technologies)
     || (SELECT '; documents ' || count(*) || '/' || coalesce(sum(version), 0) || '/'
                || coalesce(max(epoch_us(updated_at)), 0) || '/' || coalesce(max(epoch_us(last_seen)), 0) FROM documents)
-    || '; cues {CUE_VERSION}'"""
+    || '; cues {CUE_VERSION}; layout {LAYOUT_VERSION}'"""
 
 
 def current_stamp(con: duckdb.DuckDBPyConnection) -> str:
@@ -132,9 +146,9 @@ ON CONFLICT (doc_id) DO UPDATE SET
 """
 
 _BUILD = f"""
-INSERT INTO tech_evidence
+INSERT INTO tech_evidence ({", ".join(EVIDENCE_COLUMNS)})
 SELECT p.tech_id, p.doc_id, p.confidence, p.links, d.kind, d.published, d.date_precision,
-       {INSTITUTIONS}, {COUNTRIES}, c.stage_event, c.funding_cue
+       {INSTITUTIONS}, {COUNTRIES}, c.stage_event, c.funding_cue, {DISPLAY}
 FROM ({_pairs_sql("")}) p
 JOIN documents d USING (doc_id)
 JOIN document_cues c ON c.doc_id = d.doc_id AND c.content_hash = d.content_hash AND c.cue_version = $version
@@ -151,12 +165,21 @@ def refresh(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> EvidenceR
     """
     t0 = time.perf_counter()
     if not all(table_exists(con, t) for t in _TABLES):
-        raise RuntimeError("the evidence tables are missing: run `futurescan db migrate` (migration 090)")
+        raise RuntimeError("the evidence tables are missing: run `futurescan db migrate` (migrations 090 and 091)")
     stamp = current_stamp(con)
     if not force and stored_stamp(con) == stamp:
         rows = fetch_one(con, "SELECT rows_built FROM evidence_state WHERE id = 1")
         return EvidenceRefresh(False, int(rows[0]) if rows else 0, 0, time.perf_counter() - t0)
     now = dt.datetime.now()
+    bar = fetch_one(con, "SELECT current_setting('enable_progress_bar')")
+    con.execute("SET enable_progress_bar = false")  # finding cues at 1M documents takes seconds: no bar in the logs
+    try:
+        return _rebuild(con, stamp, now, t0)
+    finally:
+        con.execute(f"SET enable_progress_bar = {'true' if bar and bar[0] else 'false'}")
+
+
+def _rebuild(con: duckdb.DuckDBPyConnection, stamp: str, now: dt.datetime, t0: float) -> EvidenceRefresh:
     with transaction(con):
         fetch_one(con, _UPSERT_CUES, {"version": CUE_VERSION, "now": now})
         con.execute("DELETE FROM tech_evidence")

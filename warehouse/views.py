@@ -44,7 +44,7 @@ _TABLES_SEEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, set[str]] = w
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether a table exists in the main schema (as warehouse.db.table_exists), remembered per connection once seen."""
+    """Whether the warehouse has this table (main schema), remembered per connection once seen."""
     seen = _TABLES_SEEN.setdefault(con, set())
     if name in seen:
         return True
@@ -243,6 +243,20 @@ def documents(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[st
     for start in range(0, len(ids), _IDS_PER_LOOKUP):  # a few keys per query, so each is a key lookup
         out.update((r["doc_id"], r) for r in _rows(con, "documents", {"doc_ids": ids[start : start + _IDS_PER_LOOKUP]}))
     return {d: out[d] for d in ids if d in out}
+
+
+def evidence_documents(con: duckdb.DuckDBPyConnection, tech_id: str, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """As `documents`, for documents that are mostly one technology's evidence (an assessment's).
+
+    While the stored evidence is current they are read from that technology's rows of it, a few
+    contiguous blocks; ids it does not hold (and every id while it is stale) come from `documents`.
+    """
+    ids = sorted(set(doc_ids))
+    found: dict[str, dict[str, Any]] = {}
+    if ids and evidence_is_stored(con):
+        found = {r["doc_id"]: r for r in _rows(con, "evidence_documents", {"tech_id": tech_id, "doc_ids": ids})}
+    found.update(documents(con, [d for d in ids if d not in found]))
+    return {d: found[d] for d in ids if d in found}
 
 
 def weekly_trend(

@@ -208,18 +208,19 @@ def _timeline(
     return events
 
 
-def _evidence_docs(con: Any, inds: list[dict[str, Any]], driver_ids: list[str]) -> dict[str, dict[str, Any]]:
+def _evidence_docs(con: Any, tech_id: str, inds: list[dict[str, Any]], driver_ids: list[str]) -> dict[str, dict[str, Any]]:
     """The documents the indicators show (up to EVIDENCE_PER_INDICATOR each, from their first twice as many) and the drivers.
 
-    Asks first for the documents shown when all of them exist — few enough for key lookups at a million
-    documents — and for the rest of each indicator's first ids only when some are missing.
+    Asks first for the documents shown when all of them exist, and for the rest of each indicator's first
+    ids only when some are missing; they are the technology's evidence, read from its stored evidence rows
+    where possible (warehouse.views.evidence_documents).
     """
     first = [d for i in inds for d in i["doc_ids"][:EVIDENCE_PER_INDICATOR]]
-    docs = views.documents(con, [*first, *driver_ids])
+    docs = views.evidence_documents(con, tech_id, [*first, *driver_ids])
     if all(d in docs for d in first):
         return docs
     rest = {d for i in inds for d in i["doc_ids"][EVIDENCE_PER_INDICATOR : EVIDENCE_PER_INDICATOR * 2]} - docs.keys()
-    return {**docs, **views.documents(con, sorted(rest))}
+    return {**docs, **views.evidence_documents(con, tech_id, sorted(rest))}
 
 
 def build_assessment(con: Any, tech_id: str, scan: str = "latest") -> dict[str, Any]:
@@ -250,7 +251,7 @@ def _build_assessment(con: Any, tech_id: str, scan: str) -> dict[str, Any]:
     as_of: dt.date = (score or {}).get("as_of") or (info or {}).get("as_of") or dt.date.today()
     inds = views.indicators(con, info["scan_id"], tech_id) if info else []
     driver_ids = [d.get("doc_id") for d in ((score or {}).get("horizon_evidence") or {}).get("drivers", []) if isinstance(d, dict)]
-    docs = _evidence_docs(con, inds, [d for d in driver_ids if d])
+    docs = _evidence_docs(con, tech_id, inds, [d for d in driver_ids if d])
     history = views.score_history(con, tech_id)
     overrides = views.override_history(con, tech_id)
     latest_override = {}

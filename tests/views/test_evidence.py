@@ -202,3 +202,17 @@ def test_assessment_is_the_same_from_stored_evidence(wcon: Any) -> None:
     evidence_store.refresh(wcon)
     for tech, expected in live.items():
         assert build_assessment(wcon, tech, "latest") == expected
+
+
+def test_evidence_documents_are_the_documents(wcon: Any) -> None:
+    evidence_store.refresh(wcon)
+    linked = [r[0] for r in wcon.execute(
+        "SELECT doc_id FROM document_technologies WHERE tech_id = 'controlled_fusion' ORDER BY doc_id").fetchall()]
+    other = wcon.execute("SELECT min(doc_id) FROM documents WHERE doc_id NOT IN (SELECT doc_id FROM document_technologies "
+                         "WHERE tech_id = 'controlled_fusion')").fetchall()[0][0]
+    asked = [*linked, other, "no-such-document", linked[0]]
+    expected = views.documents(wcon, asked)
+    assert other in expected and "no-such-document" not in expected
+    assert views.evidence_documents(wcon, "controlled_fusion", asked) == expected
+    pol = expected[wcon.execute("SELECT doc_id FROM documents WHERE primary_record = 'f6'").fetchall()[0][0]]
+    assert pol["issuer"] == "Ministry"

@@ -2,10 +2,10 @@
 -- each kind (first paper, first policy mention, first trial ...), the first document carrying each stage cue,
 -- and the latest funding rounds (news with a funding cue). The cues are found once per document version
 -- (warehouse/evidence_store.py); `ev` is the technology's evidence rows, stored or computed live.
--- Only the few event documents are looked up in `documents`, for their titles and links.
+-- Titles and links come with the evidence rows: `documents` is not read.
 WITH ev AS (__EVIDENCE__
 ), d AS (
-    SELECT doc_id, kind, published, stage_event, kind = 'news' AND funding_cue AS funding
+    SELECT doc_id, kind, published, stage_event, kind = 'news' AND funding_cue AS funding, title, url
     FROM ev
     WHERE confidence >= $min_confidence AND published IS NOT NULL AND published < CAST($as_of AS DATE)
 ), e AS (  -- the date of each first, then the document: the earliest, and of those the smallest id
@@ -19,6 +19,6 @@ WITH ev AS (__EVIDENCE__
     UNION ALL
     (SELECT 'funding_round', published, doc_id FROM d WHERE funding ORDER BY published DESC, doc_id LIMIT $max_funding)
 )
-SELECT f.event, f.published, f.doc_id, doc.kind, doc.title, doc.url
-FROM f JOIN documents doc USING (doc_id)
+SELECT f.event, f.published, f.doc_id, d.kind, d.title, d.url
+FROM f JOIN d USING (doc_id)
 ORDER BY f.published, f.event, f.doc_id
