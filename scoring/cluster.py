@@ -145,7 +145,8 @@ class TopicClusterer:
     (label -1). Topics are numbered by size, largest first.
 
     A cold start takes the best of `n_init` greedy k-means++ seedings, each run until fewer than
-    `tol` of the labels change (at most `max_iter` rounds). Inputs larger than `init_sample` rows
+    `tol` of the labels change or a round lowers the objective by less than `tol` / 10 of it (at
+    most `max_iter` rounds). Inputs larger than `init_sample` rows
     are seeded on a random sample of that many rows, then refined on all of them.
 
     Learned: ``reducer_``, ``labels_``, ``similarities_`` (cosine to the own centre in the reduced
