@@ -470,11 +470,12 @@ def render() -> str:
                 w("")
             ev = scale.get("evidence")
             if ev:
-                w("The evidence parts of an assessment (yearly and weekly trend, leaders, policy mentions, milestones) read")
-                w("the stored evidence (`warehouse/evidence_store.py`, migration 090): every linked (technology, document)")
-                w("pair with the few document fields the views need, in technology order, and milestone cues found once per")
-                w("document version instead of five regular expressions over every linked document's text on each call;")
-                w("only the handful of documents shown are then looked up in `documents`, by key. The analysis stage")
+                w("The evidence parts of an assessment (yearly and weekly trend, leaders, policy mentions, milestones, the")
+                w("indicators' documents) read the stored evidence (`warehouse/evidence_store.py`, migrations 090–091): every")
+                w("linked (technology, document) pair with the document fields the views use and show, in technology order,")
+                w("and milestone cues found once per document version instead of five regular expressions over every linked")
+                w("document's text on each call; `documents` is read only for the odd id that is not the technology's own")
+                w("evidence (and for the stamp, whose first read on a connection costs tens of milliseconds). The analysis stage")
                 w(f"refreshes it after it writes links: here {ev['seconds']:.0f} s for {ev['rows']:,} pairs, cues found for "
                   f"{ev['cues_computed']:,} documents, and {ev['noop_seconds'] * 1000:,.0f} ms when nothing changed. A view")
                 w("reads it only while its stamp (links and documents: counts, versions, latest change) is current, and")
@@ -493,7 +494,9 @@ def render() -> str:
                 w("in a fresh process, as scoring.analysis runs it: vectors loaded from DuckDB, PCA to 50, k-means, tidy,")
                 w(f"centroids. Wall {c['wall_s']:.0f} s (load {c['load_s']:.0f} s, fit {c['fit_s']:.0f} s), {c['topics']} topics,")
                 w(f"unassigned {pct(c['unassigned'])}, **peak memory {c['peak_rss_mb'] / 1024:.2f} GB**, of which "
-                  f"{c['rss_after_load_mb'] / 1024:.2f} GB was already reached while loading the vectors.")
+                  f"{c['rss_after_load_mb'] / 1024:.2f} GB was already reached while loading the vectors"
+                  + (f" (the matrix itself {c['matrix_mb'] / 1024:.2f} GB; the connection stays open through the fit, as the"
+                     " stage's does, so DuckDB's cache of the streamed vector blocks counts too)." if "matrix_mb" in c else "."))
                 w("")
                 if scale.get("load"):
                     lo = scale["load"]
@@ -581,23 +584,25 @@ RECOMMENDATIONS = [
     "content hash and identity keys computed in SQL, and only the rows SQL cannot judge sent through the pydantic "
     "model. DuckDB reads and checks the same file more than ten times faster than the Python validation (table "
     "above); per-row Python on 2 cores cannot reach 20,000 docs/s (one core validates ~3,000 rows/s).",
-    "**Clustering memory at 1M** — `warehouse/topics_store.py` `load_embeddings`: stream the vectors "
-    "(`con.sql(...).to_arrow_reader(65536)`) without the JOIN and ORDER BY over the vector payload, placing each "
-    "batch by position into one preallocated float32 matrix (the loader table in §4 measures both). The stage's "
-    "peak is reached while loading, so this is what brings it under 8 GB; storing vectors as `FLOAT[384]` "
-    "(fixed size) instead of `FLOAT[]` would also make the Arrow conversion zero-copy.",
+    "**Clustering memory at 1M** — done: `warehouse/topics_store.py` `load_embeddings` joins and sorts only the "
+    "ids, streams the vectors in batches and places them by position into one preallocated float32 matrix (the "
+    "loader table in §4 measures it against the JOIN + ORDER BY loader it replaced). What remains of the peak "
+    "beyond the matrix is mostly DuckDB's cache of the vector blocks it streamed, held while the stage's "
+    "connection stays open; storing vectors as `FLOAT[384]` (fixed size) instead of `FLOAT[]` would make the "
+    "Arrow conversion zero-copy, and a lower `memory_limit` while loading would bound that cache.",
     "**Ingest writer at scale** — `warehouse/ingest.py` `_COLLIDING_LINES`/`ingest_file`: the collision check "
     "scans all of `document_keys` once per 20,000-row chunk; on large files use larger chunks (e.g. 100,000, "
     "a fifth of the scans) or look keys up with a semi-join on the chunk's keys first. The writer's statements "
     "per chunk grow about threefold from 100k to 1M documents (table in §4).",
-    "**Assess latency** — `flows/present/assessment.py` `build_assessment`: it runs about a dozen queries plus "
-    "13 `table_exists` checks and re-parses `scoring/taxonomy.toml` on every call (~35 ms on a small warehouse). "
-    "At 1M documents the cost is the evidence queries, `milestones` first (regular expressions over the full "
-    "text of every linked document, per call): compute milestone cues once per document when links are "
-    "written (or per scan in the score stage) and store them, and let `milestones`, `leaders`, "
-    "`policy_mentions` and `evidence_trend` read that per-scan evidence table instead of joining `documents` "
-    "with `document_technologies` per call. Also cache `load_taxonomy` per file mtime and the table checks "
-    "per connection.",
+    "**Assess latency** — done: the evidence views read `tech_evidence` (milestone cues found once per document "
+    "version, links with the document fields the views use and show, in technology order; "
+    "`warehouse/evidence_store.py`), and the taxonomy and table checks are cached. What "
+    "remains is about twenty small queries per assessment at a few milliseconds of fixed DuckDB cost each (§4's "
+    "breakdown), so the figure follows the machine's load more than the warehouse's size. Two gaps: "
+    "`warehouse/technologies_store.py` `decide` (dismissing a technology deletes its links) leaves the stored "
+    "evidence stale, so assessments compute live — seconds at 1M documents — until the next analysis; call "
+    "`evidence_store.refresh` there too. `warehouse/ledger_store.py` `has_ledger` asks `information_schema` "
+    "twice per assessment (~3 ms each on this machine); `views.has_table` caches the answer per connection.",
     "**Politeness margin** — `spiders/sources/arxiv.py` and `spiders/sources/policy.py` `custom_settings`: "
     "`DOWNLOAD_DELAY` 3.0 → 3.2 and 2.0 → 2.1 (or one margin of ~5% applied to every spider's delay in "
     "`spiders/settings.py`). Scrapy spaces requests from when each leaves its queue, so under CPU load the gap "
