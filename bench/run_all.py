@@ -1,7 +1,7 @@
 """Run every benchmark (each in its own process, one after another) and regenerate docs/benchmarks.md from the figures.
 
 Usage:
-  python bench/run_all.py                    everything (~45 minutes on 2 cores; the 1M-document scale run is ~20)
+  python bench/run_all.py                    everything (~45 minutes on 2 cores; the 1M-document scale run is ~10)
   python bench/run_all.py --only embed,crawl run some, keep the others' last figures
   python bench/run_all.py --render           only rewrite docs/benchmarks.md from bench/results/*.json
 

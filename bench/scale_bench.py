@@ -1,7 +1,7 @@
 """Benchmark: a warehouse of 1,000,000 documents built from the real corpora — ingest rate and profile, views latency, clustering memory, size on disk.
 
 Usage: python bench/scale_bench.py [--docs 1000000] [--base 100000] [--home DIR] [--rescore] [--skip-cluster] [--no-save]
-       (figures only, no assertions; about 20 minutes on 2 cores at a million documents; hold the shared
+       (figures only, no assertions; about 10 minutes on 2 cores at a million documents; hold the shared
        lock: flock /tmp/futurescan-bench.lock python bench/scale_bench.py ...; --docs 20000 --base 4000
        --no-save is a few-minute trial that leaves bench/results/scale.json alone)
 
