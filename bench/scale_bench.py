@@ -41,6 +41,7 @@ import json
 import math
 import os
 import pstats
+import shutil
 import statistics
 import subprocess
 import sys
@@ -384,7 +385,9 @@ def run_load_child(db: Path, mode: str) -> dict[str, Any]:
     proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if proc.returncode:
         raise RuntimeError(f"load child failed:\n{proc.stderr[-3000:]}")
-    return json.loads(out.read_text())
+    got = json.loads(out.read_text())
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return got
 
 
 def run_cluster_child(db: Path) -> dict[str, Any]:
@@ -397,7 +400,9 @@ def run_cluster_child(db: Path) -> dict[str, Any]:
                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if proc.returncode:
         raise RuntimeError(f"clustering child failed:\n{proc.stderr[-3000:]}")
-    return {"wall_s": t.s, "loadavg": load, **json.loads(out.read_text())}
+    got = json.loads(out.read_text())
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return {"wall_s": t.s, "loadavg": load, **got}
 
 
 # ───────────────────────────── views ─────────────────────────────
@@ -674,8 +679,6 @@ def main() -> None:
     print(f"whole run (after the landing files): {result['wall_s'] / 60:.1f} minutes")
     keep(result, partial=False)
     if args.home is None:  # a temporary warehouse of a few GB: do not leave it behind
-        import shutil
-
         shutil.rmtree(home, ignore_errors=True)
         print(f"removed the temporary warehouse {home} (pass --home to keep one)")
 
