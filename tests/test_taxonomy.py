@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -280,7 +279,11 @@ def test_match_many_keeps_order(matcher: AliasMatcher) -> None:
     assert [tech_ids(r) for r in results] == [set(), {"controlled_fusion"}, set(), {"quantum_computing"}]
 
 
-def test_matching_is_fast(matcher: AliasMatcher) -> None:
+def test_match_many_equals_matching_one_text_at_a_time(matcher: AliasMatcher) -> None:
+    """The batched matcher (one pass over all texts: what makes it fast) finds exactly what `match` finds.
+
+    Its speed is a benchmark figure, not a test: bench/scale_bench.py times linking at scale.
+    """
     rng = random.Random(7)
     words = [
         "the",
@@ -299,14 +302,11 @@ def test_matching_is_fast(matcher: AliasMatcher) -> None:
         "tokamak",
     ]
     zh = "我国科技创新产业发展新型储能量子通信人工智能大模型数据中心研究成果"
-    texts = [" ".join(rng.choices(words, k=170)) for _ in range(1500)]
-    texts += ["".join(rng.choices(zh, k=1000)) for _ in range(500)]
-    start = time.perf_counter()
+    texts = [" ".join(rng.choices(words, k=170)) for _ in range(300)]
+    texts += ["".join(rng.choices(zh, k=1000)) for _ in range(100)]
     results = matcher.match_many(texts)
-    elapsed = time.perf_counter() - start
-    assert sum(map(len, results)) > 1000
-    # ~1.7M characters; about 0.2 s on a laptop. A per-alias loop would take tens of seconds.
-    assert elapsed < 4.0, elapsed
+    assert sum(map(len, results)) > 200
+    assert results == [matcher.match(t) for t in texts]
 
 
 # ───────────────────────────── lookup by name ─────────────────────────────
