@@ -1,6 +1,13 @@
 """Benchmark: bulk ingest of a large landing file built from ../shared/data; prints docs/s and peak memory.
 
-Usage: python bench/ingest_bench.py [--copies N]   (not a test: figures only, no assertions)
+Usage: python bench/ingest_bench.py [--copies N] [--preload M] [--engine auto|sql|python] [--save]
+(not a test: figures only, no assertions; hold the shared lock: flock /tmp/futurescan-bench.lock ...)
+
+The landing file is the conference corpus (~168k records) written as landing records, `--copies` times
+(each copy under new record ids and suffixed titles, so every copy is new documents). With `--preload M`
+the warehouse first receives M other copies (in a separate process, untimed), so the timed load meets a
+warehouse of M x 168k documents: the rate as the warehouse grows. `--save` records the figures in
+bench/results/ingest.json under the scenario's name.
 
 bench/scale_bench.py builds the million-document warehouse from every corpus (and profiles the ingest);
 this script is the quick check on the conference corpus alone.
@@ -9,10 +16,12 @@ this script is the quick check on the conference corpus alone.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,14 +36,15 @@ from warehouse.ingest import ingest_file  # noqa: E402
 from warehouse.migrate import migrate  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "papers_conference_multiyear" / "conference_papers.jsonl.gz"
+RESULTS = ROOT / "bench" / "results" / "ingest.json"
 
 
-def build_landing(out: Path, copies: int) -> int:
-    """Write the conference corpus as landing records (copies > 1 repeat it under new ids)."""
+def build_landing(out: Path, copies: int, first_copy: int = 0) -> int:
+    """Write the conference corpus as landing records (copy k > 0 repeats it under new ids and titles)."""
     adapter = ADAPTERS["conference_papers"]
     n = 0
     with open(out, "w", encoding="utf-8") as fh:
-        for copy in range(copies):
+        for copy in range(first_copy, first_copy + copies):
             with gzip.open(CORPUS, "rt", encoding="utf-8") as src:
                 for line in src:
                     rec = adapter(json.loads(line))
@@ -46,29 +56,89 @@ def build_landing(out: Path, copies: int) -> int:
     return n
 
 
+_PRELOAD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from warehouse.db import connect_writer
+from warehouse.ingest import ingest_file
+from warehouse.migrate import migrate
+con = connect_writer(Path(sys.argv[1]))
+migrate(con)
+rep = ingest_file(con, Path(sys.argv[2]))
+con.execute("CHECKPOINT")
+print(rep.docs_new)
+"""
+
+
+def preload(db: Path, tmp: Path, copies: int) -> int:
+    """Fill the warehouse with `copies` other copies of the corpus, in a child process (its memory is not ours)."""
+    landing = tmp / "preload-landing.jsonl"
+    build_landing(landing, copies, first_copy=100)
+    out = subprocess.run([sys.executable, "-c", _PRELOAD, str(db), str(landing), str(ROOT)],
+                         capture_output=True, text=True, check=True)
+    landing.unlink()
+    return int(out.stdout.split()[-1])
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=None, help="validating processes (default: ingest_file's)")
+    parser.add_argument("--preload", type=int, default=0, help="copies loaded (untimed) before the timed load")
+    parser.add_argument("--engine", choices=("auto", "sql", "python"), default="auto")
+    parser.add_argument("--workers", type=int, default=None, help="validating processes (python engine)")
+    parser.add_argument("--save", action="store_true", help="record the figures in bench/results/ingest.json")
     args = parser.parse_args()
     if not CORPUS.exists():
         sys.exit(f"corpus not found: {CORPUS}")
-    with tempfile.TemporaryDirectory() as tmp:
-        landing = Path(tmp) / "conference-landing.jsonl"
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        db = tmp / "bench.duckdb"
+        stored = preload(db, tmp, args.preload) if args.preload else 0
+        landing = tmp / "conference-landing.jsonl"
         n = build_landing(landing, args.copies)
-        con = connect_writer(Path(tmp) / "bench.duckdb")
+        con = connect_writer(db)
         migrate(con)
+        load_before = os.getloadavg()
+        cpu0 = time.process_time()
         start = time.perf_counter()
-        rep = ingest_file(con, landing, fmt="landing", workers=args.workers)
+        rep = ingest_file(con, landing, fmt="landing", engine=args.engine, workers=args.workers)
         secs = time.perf_counter() - start
+        cpu = time.process_time() - cpu0
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        size_mb = (Path(tmp) / "bench.duckdb").stat().st_size / 1e6
-        print(f"landing rows: {n:,}  loaded: {rep.rows_loaded:,}  rejected: {rep.rows_rejected:,}")
-        print(f"documents new: {rep.docs_new:,}  merged into existing: {rep.docs_unchanged + rep.docs_updated:,}")
-        print(f"ingest time: {secs:.1f} s  ->  {rep.rows_loaded / secs:,.0f} documents/second")
-        print(f"peak memory (RSS, this process; the validating workers are separate): {peak_mb:,.0f} MB   "
-              f"warehouse size: {size_mb:,.0f} MB")
-        print("load average: {:.2f} {:.2f} {:.2f} (2 cores: above 2, other work competed)".format(*os.getloadavg()))
+        size_mb = db.stat().st_size / 1e6
+        con.close()
+    rate = rep.rows_loaded / secs
+    print(f"landing rows: {n:,}  loaded: {rep.rows_loaded:,}  rejected: {rep.rows_rejected:,}  "
+          f"engine: {rep.engine}  rows validated one by one in Python: {rep.rows_python:,}")
+    print(f"warehouse before: {stored:,} documents  documents new: {rep.docs_new:,}  "
+          f"merged into existing: {rep.docs_unchanged + rep.docs_updated:,}")
+    print(f"ingest time: {secs:.1f} s  ->  {rate:,.0f} documents/second   (CPU time of this process: {cpu:.1f} s)")
+    if rep.phase_seconds:
+        print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in rep.phase_seconds.items()))
+    print(f"peak memory (RSS, this process{'' if rep.engine == 'sql' else '; validating workers are separate'}): "
+          f"{peak_mb:,.0f} MB   warehouse size: {size_mb:,.0f} MB")
+    print("load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f} "
+          "(2 cores: above 2, other work competed)".format(*load_before, *os.getloadavg()))
+    if args.save:
+        scenario = f"{args.engine}, {args.copies} cop{'y' if args.copies == 1 else 'ies'}" + (
+            f" into {stored:,} documents" if args.preload else " into an empty warehouse")
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        results[scenario] = {
+            "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "rows": rep.rows_loaded,
+            "warehouse_documents_before": stored,
+            "seconds": round(secs, 2),
+            "documents_per_second": round(rate),
+            "cpu_seconds": round(cpu, 2),
+            "phases_seconds": {k: round(v, 2) for k, v in rep.phase_seconds.items()},
+            "rows_validated_in_python": rep.rows_python,
+            "peak_rss_mb": round(peak_mb),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        }
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"saved to {RESULTS.relative_to(ROOT)} as {scenario!r}")
 
 
 if __name__ == "__main__":

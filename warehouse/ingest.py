@@ -52,6 +52,7 @@ class IngestReport:
     skipped: bool = False
     seconds: float = 0.0
     engine: str = "python"  # 'sql' when warehouse.ingest_sql judged the rows
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # where a load's time went (the sql engine)
     rows_python: int = 0  # rows validated one by one with LandingRecord (with 'sql': those SQL left to it)
     rejects: list[tuple[int, str]] = field(default_factory=list)
 
@@ -385,19 +386,32 @@ def _lookup_keys(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, s
     return dict(found)
 
 
+_DOC_FACTS = (
+    "SELECT d.doc_id, d.primary_source, d.primary_record, d.content_hash, (d.abstract IS NOT NULL OR d.body IS NOT NULL) "
+)
+
+
 def _lookup_docs(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, tuple[str, str, str, bool]]:
+    """Primary record, content hash and whether there is text, of the stored documents among `doc_ids`.
+
+    A few ids are written into the query: DuckDB then looks them up in the primary-key index and reads the
+    text columns of those rows only, where a join would read them for every stored document.
+    """
     if not doc_ids:
         return {}
-    con.register("_fs_ids", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
-    try:
-        found = con.execute(
-            "SELECT d.doc_id, d.primary_source, d.primary_record, d.content_hash, "
-            "(d.abstract IS NOT NULL OR d.body IS NOT NULL) "
-            "FROM _fs_ids i JOIN documents d USING (doc_id)"
-        ).fetchall()
-    finally:
-        con.unregister("_fs_ids")
+    if len(doc_ids) <= _INDEX_LOOKUP_MAX:
+        listed = ", ".join("'" + d.replace("'", "''") + "'" for d in doc_ids)
+        found = con.execute(_DOC_FACTS + f"FROM documents d WHERE d.doc_id IN ({listed})").fetchall()
+    else:
+        con.register("_fs_ids", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
+        try:
+            found = con.execute(_DOC_FACTS + "FROM _fs_ids i JOIN documents d USING (doc_id)").fetchall()
+        finally:
+            con.unregister("_fs_ids")
     return {r[0]: (r[1], r[2], r[3], bool(r[4])) for r in found}
+
+
+_INDEX_LOOKUP_MAX = 2048  # DuckDB's index_scan_max_count: up to this many matches an IN list uses the index
 
 
 def _group(rows: list[_Row], existing_keys: dict[str, str]) -> list[tuple[str, list[_Row]]]:
@@ -551,9 +565,12 @@ WHERE i.action = 'replace'
 ON CONFLICT DO NOTHING
 """
 
-# One UPDATE per stored document: 'replace' takes the primary source's new text, 'fill' only adds
-# what the stored document lacks. A list or extra that gains nothing is left exactly as stored (a first load
-# keeps affiliations in the source's order, and json_merge_patch rewrites numbers), so re-loads are no-ops.
+# The stored documents a chunk meets: 'replace' takes the primary source's new text, 'fill' only adds what the
+# stored document lacks. New values are computed first (reading only the small columns of the matched rows);
+# then scalar columns are updated where they change (in place), and the list columns only where a list gains
+# something: DuckDB rewrites a whole row to update a list, which at a million documents costs a second a
+# chunk. A list or extra that gains nothing is left exactly as stored (a first load keeps affiliations in the
+# source's order, and json_merge_patch rewrites numbers), so re-loads change nothing but last_seen.
 _UPDATE_MACROS = """
 CREATE OR REPLACE TEMP MACRO fs_union(stored, new) AS
     CASE WHEN list_has_all(coalesce(stored, []), new) THEN stored
@@ -562,39 +579,76 @@ CREATE OR REPLACE TEMP MACRO fs_same_json(stored, merged) AS
     CASE WHEN json(merged) = json(stored) THEN stored ELSE merged END;
 """
 
-_UPDATE_DOCS = """
+_NEW_VALUES = """
+CREATE OR REPLACE TEMP TABLE _fs_new AS
+WITH n AS (
+    SELECT d.doc_id,
+        {'title': i.title, 'abstract': i.abstract, 'body': i.body, 'kind': i.kind,
+         'language_detected': i.language_detected, 'primary_source': i.primary_source,
+         'primary_record': i.primary_record, 'content_hash': i.content_hash} AS text,
+        i.action = 'replace' AS replace,
+        CASE WHEN i.action = 'replace' THEN i.language ELSE coalesce(d.language, i.language) END AS language,
+        CASE WHEN i.action = 'replace' THEN d.version + 1 ELSE d.version END AS version,
+        CASE WHEN i.action = 'replace' THEN $now ELSE d.updated_at END AS updated_at,
+        CASE WHEN i.action = 'replace' THEN coalesce(i.published, d.published)
+             ELSE coalesce(d.published, i.published) END AS published,
+        CASE WHEN i.action = 'replace' AND i.published IS NOT NULL THEN i.date_precision
+             WHEN d.published IS NULL THEN i.date_precision ELSE d.date_precision END AS date_precision,
+        coalesce(d.url, i.url) AS url,
+        coalesce(d.arxiv_id, i.arxiv_id) AS arxiv_id,
+        coalesce(d.doi, i.doi) AS doi,
+        coalesce(d.pmid, i.pmid) AS pmid,
+        fs_same_json(d.extra, CASE WHEN i.action = 'replace' THEN json_merge_patch(d.extra, i.extra::JSON)
+                                   ELSE json_merge_patch(i.extra::JSON, d.extra) END) AS extra,
+        least(d.first_seen, i.seen_first) AS first_seen,
+        greatest(d.last_seen, i.seen_last) AS last_seen,
+        CASE WHEN i.action = 'replace' AND len(i.authors) > 0 THEN i.authors
+             WHEN len(coalesce(d.authors, [])) = 0 THEN i.authors ELSE d.authors END AS authors,
+        fs_union(d.affiliations, i.affiliations) AS affiliations,
+        fs_union(d.countries, i.countries) AS countries,
+        fs_union(d.categories, i.categories) AS categories,
+        fs_union(d.keywords, i.keywords) AS keywords,
+        {'language': d.language, 'version': d.version, 'updated_at': d.updated_at, 'published': d.published,
+         'date_precision': d.date_precision, 'url': d.url, 'arxiv_id': d.arxiv_id, 'doi': d.doi, 'pmid': d.pmid,
+         'extra': d.extra, 'first_seen': d.first_seen, 'last_seen': d.last_seen} AS old_scalars,
+        {'authors': d.authors, 'affiliations': d.affiliations, 'countries': d.countries,
+         'categories': d.categories, 'keywords': d.keywords} AS old_lists
+    FROM documents d JOIN _fs_docs i USING (doc_id)
+    WHERE i.action IN ('replace', 'fill')
+)
+SELECT *,
+    replace OR {'language': language, 'version': version, 'updated_at': updated_at, 'published': published,
+                'date_precision': date_precision, 'url': url, 'arxiv_id': arxiv_id, 'doi': doi, 'pmid': pmid,
+                'extra': extra, 'first_seen': first_seen, 'last_seen': last_seen} IS DISTINCT FROM old_scalars
+        AS scalars_change,
+    {'authors': authors, 'affiliations': affiliations, 'countries': countries, 'categories': categories,
+     'keywords': keywords} IS DISTINCT FROM old_lists AS lists_change
+FROM n
+"""
+
+_UPDATE_SCALARS = """
 UPDATE documents AS d SET
-    title        = CASE WHEN i.action = 'replace' THEN i.title ELSE d.title END,
-    abstract     = CASE WHEN i.action = 'replace' THEN i.abstract ELSE d.abstract END,
-    body         = CASE WHEN i.action = 'replace' THEN i.body ELSE d.body END,
-    kind         = CASE WHEN i.action = 'replace' THEN i.kind ELSE d.kind END,
-    language     = CASE WHEN i.action = 'replace' THEN i.language ELSE coalesce(d.language, i.language) END,
-    language_detected = CASE WHEN i.action = 'replace' THEN i.language_detected ELSE d.language_detected END,
-    primary_source = CASE WHEN i.action = 'replace' THEN i.primary_source ELSE d.primary_source END,
-    primary_record = CASE WHEN i.action = 'replace' THEN i.primary_record ELSE d.primary_record END,
-    content_hash = CASE WHEN i.action = 'replace' THEN i.content_hash ELSE d.content_hash END,
-    version      = CASE WHEN i.action = 'replace' THEN d.version + 1 ELSE d.version END,
-    updated_at   = CASE WHEN i.action = 'replace' THEN $now ELSE d.updated_at END,
-    published    = CASE WHEN i.action = 'replace' THEN coalesce(i.published, d.published)
-                        ELSE coalesce(d.published, i.published) END,
-    date_precision = CASE WHEN i.action = 'replace' AND i.published IS NOT NULL THEN i.date_precision
-                          WHEN d.published IS NULL THEN i.date_precision ELSE d.date_precision END,
-    authors      = CASE WHEN i.action = 'replace' AND len(i.authors) > 0 THEN i.authors
-                        WHEN len(coalesce(d.authors, [])) = 0 THEN i.authors ELSE d.authors END,
-    affiliations = fs_union(d.affiliations, i.affiliations),
-    countries    = fs_union(d.countries, i.countries),
-    categories   = fs_union(d.categories, i.categories),
-    keywords     = fs_union(d.keywords, i.keywords),
-    url          = coalesce(d.url, i.url),
-    arxiv_id     = coalesce(d.arxiv_id, i.arxiv_id),
-    doi          = coalesce(d.doi, i.doi),
-    pmid         = coalesce(d.pmid, i.pmid),
-    extra        = fs_same_json(d.extra, CASE WHEN i.action = 'replace' THEN json_merge_patch(d.extra, i.extra::JSON)
-                                              ELSE json_merge_patch(i.extra::JSON, d.extra) END),
-    first_seen   = least(d.first_seen, i.seen_first),
-    last_seen    = greatest(d.last_seen, i.seen_last)
-FROM _fs_docs AS i
-WHERE d.doc_id = i.doc_id AND i.action IN ('replace', 'fill')
+    title        = CASE WHEN n.replace THEN n.text.title ELSE d.title END,
+    abstract     = CASE WHEN n.replace THEN n.text.abstract ELSE d.abstract END,
+    body         = CASE WHEN n.replace THEN n.text.body ELSE d.body END,
+    kind         = CASE WHEN n.replace THEN n.text.kind ELSE d.kind END,
+    language_detected = CASE WHEN n.replace THEN n.text.language_detected ELSE d.language_detected END,
+    primary_source = CASE WHEN n.replace THEN n.text.primary_source ELSE d.primary_source END,
+    primary_record = CASE WHEN n.replace THEN n.text.primary_record ELSE d.primary_record END,
+    content_hash = CASE WHEN n.replace THEN n.text.content_hash ELSE d.content_hash END,
+    language = n.language, version = n.version, updated_at = n.updated_at, published = n.published,
+    date_precision = n.date_precision, url = n.url, arxiv_id = n.arxiv_id, doi = n.doi, pmid = n.pmid,
+    extra = n.extra, first_seen = n.first_seen, last_seen = n.last_seen
+FROM _fs_new AS n
+WHERE d.doc_id = n.doc_id AND n.scalars_change
+"""
+
+_UPDATE_LISTS = """
+UPDATE documents AS d SET
+    authors = n.authors, affiliations = n.affiliations, countries = n.countries, categories = n.categories,
+    keywords = n.keywords
+FROM _fs_new AS n
+WHERE d.doc_id = n.doc_id AND n.lists_change
 """
 
 _UPSERT_SOURCES_OF_DOCS = """
@@ -701,10 +755,21 @@ def _write_merged(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.date
     con.register("_fs_srcs", srcs_tbl)
     try:
         params = {"now": now}
-        con.execute(_KEEP_HISTORY, params)
-        con.execute(_UPDATE_MACROS)
-        con.execute(_UPDATE_DOCS, params)
-        con.execute(_INSERT_DOCS, params)
+        if counts["replace"]:
+            con.execute(_KEEP_HISTORY, params)
+        if counts["replace"] or counts["fill"]:
+            con.execute(_UPDATE_MACROS)
+            con.execute(_NEW_VALUES, params)
+            scalars, lists = con.execute(
+                "SELECT count(*) FILTER (WHERE scalars_change), count(*) FILTER (WHERE lists_change) FROM _fs_new"
+            ).fetchall()[0]
+            if scalars:
+                con.execute(_UPDATE_SCALARS)
+            if lists:
+                con.execute(_UPDATE_LISTS)
+            con.execute("DROP TABLE _fs_new")
+        if counts["insert"]:
+            con.execute(_INSERT_DOCS, params)
         con.execute("INSERT INTO document_keys SELECT key, doc_id FROM _fs_keys_new ON CONFLICT DO NOTHING")
         con.execute(_UPSERT_SOURCES_OF_DOCS)
     finally:
@@ -859,8 +924,16 @@ def _load_sql(
     rejects: list[tuple[int, str, str]] = []
     sources: dict[str, str] = {}
     report.engine = "sql"
+    phases = report.phase_seconds
     with _quiet(con), transaction(con):
-        for staged in ingest_sql.staged_blocks(path, now, block_bytes=block_bytes, max_lines=max_lines):
+        blocks = ingest_sql.staged_blocks(path, now, block_bytes=block_bytes, max_lines=max_lines)
+        while True:
+            mark = time.perf_counter()
+            staged = next(blocks, None)
+            phases["waiting for judged blocks"] = phases.get("waiting for judged blocks", 0.0) + time.perf_counter() - mark
+            if staged is None:
+                break
+            mark = time.perf_counter()
             report.rows_total += staged.rows_judged
             rejects.extend(staged.rejects)
             chunk = staged.table.select(_ROW_SCHEMA.names).cast(_ROW_SCHEMA)
@@ -875,10 +948,13 @@ def _load_sql(
                 for pair in pairs.group_by(["source", "kind"], use_threads=False).aggregate([]).to_pylist():
                     sources.setdefault(pair["source"], pair["kind"])
             _write_chunk(con, chunk, now, report)
+            phases["writing"] = phases.get("writing", 0.0) + time.perf_counter() - mark
             if progress:
                 progress("rows", report.rows_total)
         rejects.sort(key=lambda r: r[0])
         _finish(con, report, rejects, sources, now, started, progress)
+        mark = time.perf_counter()
+    phases["commit"] = time.perf_counter() - mark
 
 
 ENGINES = ("auto", "sql", "python")
