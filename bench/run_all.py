@@ -364,7 +364,7 @@ def render() -> str:
             w("*mixed*: topics labelled `mixed:` (no keyword shared by 5% of the members).")
             w("")
             for name, sl in study["slices"].items():
-                title = {"conference_other": "conference abstracts (10,000 others than the benchmark's)",
+                title = {"conference_other": "conference abstracts other than the benchmark's",
                          "arxiv_frontier": "recent arXiv + frontier-field papers (many titles only)"}.get(name, name)
                 w(f"{title}, {sl['documents']:,} documents:")
                 w("")
