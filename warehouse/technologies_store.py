@@ -158,6 +158,11 @@ def decide(
             con.execute("DELETE FROM document_technologies WHERE tech_id = ?", [tech_id])
         # The vocabulary changed: every document is alias-matched again at the next analysis.
         con.execute("DELETE FROM document_link_state")
+    if status == "dismissed":
+        # Its links are gone: bring the stored evidence in line now, so assessments stay on the fast path.
+        from warehouse import evidence_store
+
+        evidence_store.refresh(con)
 
 
 def candidate_topics(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
