@@ -325,28 +325,23 @@ def staged_blocks(
         finally:
             _close(con)
         return
-    out: queue.Queue = queue.Queue(maxsize=prefetch)
+    out: queue.Queue = queue.Queue()
+    slots = threading.Semaphore(prefetch)  # blocks judged (or being judged) but not taken yet
     stop = threading.Event()
     done = object()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
 
     def work() -> None:
         con = parser_connection()
         try:
             for block in line_blocks(path, block_bytes, max_lines):
-                if not put(stage_block(con, block, now)):
-                    return
-            put(done)
+                while not slots.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                out.put(stage_block(con, block, now))
+                del block
+            out.put(done)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
-            put(exc)
+            out.put(exc)
         finally:
             _close(con)
 
@@ -355,11 +350,13 @@ def staged_blocks(
     try:
         while True:
             item = out.get()
+            slots.release()  # taken: the thread may judge the next block while this one is written
             if item is done:
                 return
             if isinstance(item, BaseException):
                 raise item
             yield item
+            del item
     finally:
         stop.set()
         thread.join()
