@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import queue
@@ -78,11 +79,13 @@ def _extra_regex() -> str:
     return rf"\{{(?:{key}:{value}(?:,{key}:{value})*)?\}}"
 
 
+@functools.cache
 def _query(name: str) -> str:
     """A query file with this path's constants filled in (they live in Python, next to the model)."""
     text = (resources.files("warehouse") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
-    if "@FIELDS@" in text:
-        assert FIELDS[0] == "schema_version" and FIELDS[-1] == "extra" and len(FIELDS) == 20, FIELDS
+    if "@PATHS@" in text:  # the query reads the fields by position: t[1] is schema_version ... t[20] is extra
+        assert FIELDS[:3] == ("schema_version", "source", "source_record_id") and FIELDS[-1] == "extra", FIELDS
+        assert len(FIELDS) == 20, FIELDS
     kind_choices = ", ".join(f"'{k}'" for k in KINDS[:-1]) + f" or '{KINDS[-1]}'"
     ascii_ws = [c for c in WHITESPACE if c.isascii()]
     subs = {
@@ -95,7 +98,6 @@ def _query(name: str) -> str:
         "@WS_CLASS_NOSPACE@": _regex_class(WHITESPACE.replace(" ", "")),
         "@ASCII_WS@": ASCII_WHITESPACE,
         "@PATHS@": _sql_list(tuple(f"$.{f}" for f in FIELDS)),
-        "@FIELDS@": _sql_list(FIELDS),
         "@KINDS@": _sql_list(KINDS),
         "@KIND_CHOICES@": kind_choices.replace("'", "''"),
         "@FFFD_MESSAGE@": FFFD_MESSAGE,
@@ -113,11 +115,8 @@ def _query(name: str) -> str:
 # The Python originals, as vectorised DuckDB functions (called only on the rows that need them)
 
 
-def _strings(arr: pa.Array | pa.ChunkedArray) -> list[str | None]:
-    return arr.to_pylist()
-
-
 def _published(value: str) -> str | None:
+    """parse_published's normalised text ('YYYY', 'YYYY-MM', 'YYYY-MM-DD'), or None where it raises."""
     try:
         parsed = parse_published(value)
     except ValueError:
@@ -129,8 +128,10 @@ def _published(value: str) -> str | None:
 
 
 def _map(fn: Callable[[str], str | None]) -> Callable[[pa.Array], pa.Array]:
+    """A string function as a vectorised DuckDB function (nulls stay null)."""
+
     def udf(arr: pa.Array) -> pa.Array:
-        return pa.array([None if v is None else fn(v) for v in _strings(arr)], pa.string())
+        return pa.array([None if v is None else fn(v) for v in arr.to_pylist()], pa.string())
 
     return udf
 
@@ -150,7 +151,7 @@ def _sha256_hex(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     n = len(arr)
     if n == 0:
         return pa.array([], pa.string())
-    validity, offsets_buf, data_buf = arr.buffers()
+    _validity, offsets_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + n + 1].tolist()
     data = memoryview(data_buf) if data_buf is not None else memoryview(b"")
     sha = hashlib.sha256
