@@ -173,7 +173,8 @@ def make_embedder(config: TopicsConfig) -> Embedder:
     """The embedder topics.toml asks for (loaded lazily, offline unless configured otherwise)."""
     e = config.embedding
     return SentenceTransformerEmbedder(
-        e.model, max_tokens=e.max_tokens, batch_size=e.batch_size, device=e.device, offline=e.offline
+        e.model, max_tokens=e.max_tokens, batch_size=e.batch_size, device=e.device, offline=e.offline,
+        processes=e.processes,
     )
 
 

@@ -28,6 +28,7 @@ class EmbeddingConfig:
     batch_size: int = 128
     device: str = "cpu"
     chunk_size: int = 8192
+    processes: int = 0
 
     @property
     def recipe(self) -> str:

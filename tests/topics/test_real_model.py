@@ -36,3 +36,22 @@ def test_bundled_model_embeds_offline_and_runs_a_small_analysis(warehouse_con) -
     assert s.spaces[0].topics >= 3 and s.unassigned_share < 0.2
     dims = warehouse_con.execute("SELECT DISTINCT dim FROM embeddings").fetchall()
     assert dims == [(384,)]
+
+
+@pytest.mark.slow
+def test_worker_pool_gives_the_same_vectors_in_the_same_order() -> None:
+    """Large batches go to single-threaded worker processes; order and values must not change."""
+    from scoring.embed import SentenceTransformerEmbedder
+
+    records = [json.loads(line) for line in SAMPLE.read_text().splitlines()[:60]]
+    texts = [r["title"] for r in records] + ["short", "a much longer title about spiking neural networks on chips"]
+    alone = SentenceTransformerEmbedder(processes=1).embed(texts)
+    pooled = SentenceTransformerEmbedder(processes=2, pool_min_texts=1)
+    try:
+        vecs = pooled.embed(texts)
+        assert pooled._pool is not None and len(pooled._pool["processes"]) == 2
+    finally:
+        pooled.close()
+    assert pooled._pool is None
+    assert vecs.shape == alone.shape
+    assert np.allclose(vecs, alone, atol=1e-5)
