@@ -337,9 +337,9 @@ def render() -> str:
             cpu = f", **{cluster['cpu_speedup']:.1f}×** in CPU time," if "cpu_speedup" in cluster else ""
             w(f"futurescan is **{cluster['speedup']:.1f}× faster** in a fresh process{spread}{cpu} and uses "
               f"**{cluster['memory_share']:.2f}** of BERTopic's peak memory.")
-            w("Its dense path imports numpy only (PCA from the covariance matrix and k-means in numpy): importing")
-            w("scikit-learn alone costs ~150 MB and ~2 s per process, as it pulls in SciPy's statistics, pandas and")
-            w("pyarrow. BERTopic's imports (torch through sentence-transformers, numba, UMAP) are most of its figure.")
+            w("Its clustering is scikit-learn's (PCA with the covariance solver, KMeans); importing scikit-learn")
+            w("costs ~150 MB and ~2 s of that figure, as it pulls in SciPy's statistics, pandas and pyarrow.")
+            w("BERTopic's imports (torch through sentence-transformers, numba, UMAP) are most of its figure.")
             same = cluster["methods"].get("futurescan_same_k")
             if same:
                 cmp = "matches or beats" if same["coherence"] >= b["coherence"] else "comes close to"

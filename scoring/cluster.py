@@ -1,15 +1,19 @@
 """Topic clustering that scales to a million documents: reduce (PCA/SVD) → k-means on unit vectors → tidy.
 
 Follows the scikit-learn contract (the constructor stores parameters, `fit` returns self, learned
-state ends in `_`, `get_params`/`set_params` for `clone`), and the seed is a parameter, so the same
+state ends in `_`, `get_params`/`set_params` for `clone`; written out rather than inherited from
+BaseEstimator so that importing the module does not import scikit-learn), and the seed is a parameter, so the same
 input gives the same topics. HDBSCAN was ruled out by cost (20k vectors: 6 minutes at 384
 dimensions, 100k: 14 minutes at 50) and ward linkage by memory (100k points do not fit).
 
-The dense path (embeddings) is plain numpy: PCA from the covariance matrix and k-means with BLAS
-products over row blocks. Importing scikit-learn costs ~150 MB and ~2 s per process
-(it pulls in SciPy's statistics, pandas and pyarrow), several times what clustering 10,000
-documents takes; only sparse term vectors (the Chinese path, which needs scikit-learn's TF-IDF
-anyway) still use its truncated SVD.
+The reduction and k-means are scikit-learn's: PCA with the covariance solver (the d × d covariance
+from one product, no centred or float64 copy of float32 vectors), KMeans (greedy k-means++, Lloyd),
+and MiniBatchKMeans to seed it on large inputs; sparse term vectors (the Chinese path) use
+TruncatedSVD. scikit-learn is imported inside the methods that need it, so importing this module
+(as the carry-over path of scoring.analysis does) stays cheap. Our own code keeps what the estimators
+do not do: warm starts from the previous scan's topics, the restart rule, and tidying (dissolving
+small clusters, leaving outliers unassigned), with similarities computed over row blocks rather
+than as n × k matrices.
 """
 
 from __future__ import annotations
@@ -63,16 +67,12 @@ def _assign(Z: np.ndarray, C: np.ndarray, bias: np.ndarray | None = None) -> tup
     return labels, best
 
 
-def _group_sums(Z: np.ndarray, labels: np.ndarray, k: int, Zt: np.ndarray | None = None) -> np.ndarray:
-    """Sum of the rows of each label 0..k-1 (rows labelled -1 ignored), in float64.
-
-    Zt, the transposed rows (contiguous), makes the per-dimension counts twice as fast; Lloyd's
-    iterations pass it.
-    """
+def _group_sums(Z: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Sum of the rows of each label 0..k-1 (rows labelled -1 ignored), in float64, without an n × k matrix."""
     keep = labels >= 0
     if not keep.all():
-        labels, Z, Zt = labels[keep], Z[keep], None
-    cols = Zt if Zt is not None else Z.T
+        labels, Z = labels[keep], Z[keep]
+    cols = Z.T
     out = np.empty((k, Z.shape[1]), dtype=np.float64)
     for j in range(Z.shape[1]):
         out[:, j] = np.bincount(labels, weights=cols[j], minlength=k)
@@ -88,54 +88,6 @@ def choose_n_topics(n_docs: int, *, n_topics: int, topics_per_sqrt: float, min_t
     return max(1, min(k, n_docs))
 
 
-class _PCA:
-    """Exact PCA from the d × d covariance (one pass over the rows, any n): float32 in, float32 out.
-
-    For embeddings (d in the hundreds) the covariance and its eigenvectors cost milliseconds, and no
-    centred or float64 copy of the n × d matrix is ever made.
-    """
-
-    def __init__(self, n_components: int) -> None:
-        self.n_components = n_components
-
-    def fit(self, X: np.ndarray) -> _PCA:
-        n, d = X.shape
-        step = max(1024, 2_000_000 // max(d, 1))  # blocks of ~8 MB: no centred copy of the matrix
-        total = np.zeros(d, dtype=np.float64)
-        for s in range(0, n, step):
-            total += np.asarray(X[s : s + step], dtype=np.float32).sum(axis=0, dtype=np.float64)
-        mean = (total / n).astype(np.float32)
-        cov = np.zeros((d, d), dtype=np.float64)
-        for s in range(0, n, step):
-            B = np.asarray(X[s : s + step], dtype=np.float32) - mean  # a block, not the matrix
-            cov += B.T @ B
-        cov /= max(n - 1, 1)
-        with threadpool_limits(limits=1):  # d × d: threads only add start-up cost
-            values, vectors = np.linalg.eigh(cov)
-        top = np.argsort(values)[::-1][: self.n_components]
-        W = vectors[:, top]
-        # Deterministic signs (as scikit-learn's svd_flip): each component's largest entry positive.
-        signs = np.sign(W[np.abs(W).argmax(axis=0), np.arange(W.shape[1])])
-        signs[signs == 0] = 1.0
-        W = W * signs
-        self.mean_ = mean
-        self.components_ = np.ascontiguousarray(W.T, dtype=np.float32)  # (n_components, d), as scikit-learn
-        self.explained_variance_ = np.clip(values[top], 0.0, None)
-        self.explained_variance_ratio_ = self.explained_variance_ / max(float(values.clip(0).sum()), 1e-30)
-        return self
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        n = X.shape[0]
-        Wt = np.ascontiguousarray(self.components_.T)
-        shift = self.mean_ @ Wt
-        out = np.empty((n, Wt.shape[1]), dtype=np.float32)
-        step = max(1024, 2_000_000 // max(X.shape[1], 1))
-        for s in range(0, n, step):
-            np.matmul(np.asarray(X[s : s + step], dtype=np.float32), Wt, out=out[s : s + step])
-        out -= shift
-        return out
-
-
 class TopicClusterer:
     """k-means on reduced, unit-length vectors (cosine geometry), warm-started from the previous scan's topics.
 
@@ -144,10 +96,10 @@ class TopicClusterer:
     `outlier_z` standard deviations below their topic's mean similarity, are left unassigned
     (label -1). Topics are numbered by size, largest first.
 
-    A cold start takes the best of `n_init` greedy k-means++ seedings, each run until fewer than
-    `tol` of the labels change or a round lowers the objective by less than `tol` / 10 of it (at
-    most `max_iter` rounds). Inputs larger than `init_sample` rows
-    are seeded on a random sample of that many rows, then refined on all of them.
+    A cold start is scikit-learn's KMeans, the best of `n_init` greedy k-means++ seedings (at most
+    `max_iter` Lloyd rounds, `tol` as KMeans's). Inputs larger than `init_sample` rows are seeded by
+    MiniBatchKMeans (`batch_size` rows a batch), then refined by KMeans on all of them; a warm start
+    is one KMeans run from the previous topics' centres.
 
     Learned: ``reducer_``, ``labels_``, ``similarities_`` (cosine to the own centre in the reduced
     space), ``cluster_centers_`` (unit length, reduced space), ``n_topics_``, ``inertia_`` (k-means
@@ -171,7 +123,8 @@ class TopicClusterer:
         max_iter: int = 60,
         n_init: int = 3,
         init_sample: int = 30_000,
-        tol: float = 1e-3,
+        batch_size: int = 4096,
+        tol: float = 1e-4,
     ) -> None:
         self.n_topics = n_topics
         self.topics_per_sqrt = topics_per_sqrt
@@ -186,6 +139,7 @@ class TopicClusterer:
         self.max_iter = max_iter
         self.n_init = n_init
         self.init_sample = init_sample
+        self.batch_size = batch_size
         self.tol = tol
 
     @classmethod
@@ -241,110 +195,61 @@ class TopicClusterer:
                 return TruncatedSVD(n_components=n_comp, random_state=self.random_state).fit(X)
         if n_comp >= d or n_comp < 2:
             return None
-        # Threads only pay on large inputs (OpenBLAS start-up on a busy 2-core box costs more).
+        from sklearn.decomposition import PCA
+
+        # covariance_eigh: the d × d covariance from X.T @ X (efficient for n ≫ d, no centred copy;
+        # float32 in, float32 out). Threads only pay on large inputs (OpenBLAS start-up on a busy
+        # 2-core box costs more).
         with threadpool_limits(limits=1 if n * d < 20_000_000 else None):
-            return _PCA(n_comp).fit(X)
+            return PCA(n_components=n_comp, svd_solver="covariance_eigh", random_state=self.random_state).fit(X)
 
     def transform(self, X: Any) -> np.ndarray:
         """Reduced, unit-length vectors in the space the topics live in."""
         Z = self.reducer_.transform(X) if self.reducer_ is not None else X
         if _is_sparse(Z):
             Z = Z.toarray()
-        # A copy only where the reducer did not already make a fresh float32 array.
-        fresh = isinstance(self.reducer_, _PCA)
+        # A copy only where the reducer did not already make a fresh array (never change the caller's X).
+        fresh = self.reducer_ is not None
         return _unit_rows(np.asarray(Z, dtype=np.float32) if fresh else np.array(Z, dtype=np.float32))
 
     # ───────────── k-means ─────────────
 
-    def _kmeans_pp(self, Z: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-        """Greedy k-means++ seeding (as scikit-learn's): the best of 2 + log k candidates for each centre.
-
-        Seeds are drawn from at most `max(10,000, 20 k)` rows (a random subset): the seeding is a
-        Python loop over k whose steps grow with the rows, and Lloyd's rounds move the centres anyway.
-        """
-        cap = max(10_000, 20 * k)
-        if len(Z) > cap:
-            Z = Z[np.sort(rng.choice(len(Z), cap, replace=False))]
-        n = len(Z)
-        trials = 2 + int(math.log(k))
-        centres = np.empty((k, Z.shape[1]), dtype=np.float32)
-        first = int(rng.integers(n))
-        centres[0] = Z[first]
-        closest = np.clip(2.0 - 2.0 * (Z @ Z[first]), 0.0, None)  # squared distance of unit vectors
-        potential = float(closest.sum(dtype=np.float64))
-        for c in range(1, k):
-            if potential <= 0:  # every row sits on a centre (duplicates): any row will do
-                centres[c] = Z[int(rng.integers(n))]
-                continue
-            picks = np.searchsorted(np.cumsum(closest, dtype=np.float64), rng.random(trials) * potential)
-            picks = np.minimum(picks, n - 1)
-            cand = Z @ Z[picks].T
-            cand *= -2.0
-            cand += 2.0
-            np.clip(cand, 0.0, None, out=cand)
-            np.minimum(cand, closest[:, None], out=cand)
-            pots = cand.sum(axis=0, dtype=np.float64)
-            best = int(np.argmin(pots))
-            closest, potential = cand[:, best].copy(), float(pots[best])
-            centres[c] = Z[picks[best]]
-        return centres
-
-    def _lloyd(self, Z: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
-        """Lloyd iterations from centres C: (labels, centres, objective Σ‖z − c‖², iterations).
+    def _kmeans(self, Z: np.ndarray, init: np.ndarray | str, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """scikit-learn's k-means on the unit rows Z: (labels, centres, objective Σ‖z − c‖²).
 
         The centres are the members' means (not rescaled to unit length): for unit vectors the
         objective is then n − Σ size·‖mean‖², and ‖mean‖² is the mean pairwise cosine of a topic,
-        so k-means directly maximises size-weighted topic coherence.
+        so k-means directly maximises size-weighted topic coherence. `init` is "k-means++" (best
+        of `n_init` seedings) or an array of starting centres (one run from them).
         """
-        n, k = len(Z), len(C)
-        C = np.array(C, dtype=np.float64)
-        labels, best = _assign(Z, C, -0.5 * np.einsum("ij,ij->i", C, C))
-        Zt = np.ascontiguousarray(Z.T)
-        rounds = 0
-        previous = float(n - 2.0 * best.sum(dtype=np.float64))
-        while rounds < self.max_iter:
-            rounds += 1
-            sums = _group_sums(Z, labels, k, Zt)
-            counts = np.bincount(labels, minlength=k)
-            empty = np.where(counts == 0)[0]
-            C = sums / np.maximum(counts, 1)[:, None]
-            if len(empty):
-                # An empty centre moves to the documents the others serve worst.
-                C[empty] = Z[np.argsort(best, kind="stable")[: len(empty)]]
-            new_labels, best = _assign(Z, C, -0.5 * np.einsum("ij,ij->i", C, C))
-            changed = int((new_labels != labels).sum())
-            labels = new_labels
-            objective = float(n - 2.0 * best.sum(dtype=np.float64))
-            # Done when few labels move, or when moving them no longer pays (on large inputs
-            # boundary documents can trade places for dozens of rounds at no gain).
-            if changed <= self.tol * n or previous - objective <= self.tol * 0.1 * objective:
-                break
-            previous = objective
-        # ‖z − c‖² = 1 − 2(z·c − ‖c‖²/2) for unit z
-        objective = float(n - 2.0 * best.sum(dtype=np.float64))
-        return labels, C.astype(np.float32), objective, rounds
-
-    def _kmeans(self, Z: np.ndarray, init: np.ndarray | str, k: int) -> tuple[np.ndarray, np.ndarray, float]:
-        # One BLAS thread unless the products are big: on a busy 2-core box OpenBLAS threads spin
-        # (60,000 × 245: 7.7 s of CPU on one thread, 17.5 s on two, and longer wall time).
-        with threadpool_limits(limits=1 if len(Z) * k < 50_000_000 else None):
+        # Small inputs: one thread (OpenMP start-up and spinning cost more than they save on a busy box).
+        with threadpool_limits(limits=1 if len(Z) * k < 5_000_000 else None):
             return self._kmeans_run(Z, init, k)
 
     def _kmeans_run(self, Z: np.ndarray, init: np.ndarray | str, k: int) -> tuple[np.ndarray, np.ndarray, float]:
-        if not isinstance(init, str):
-            labels, C, obj, self.n_iter_ = self._lloyd(Z, np.asarray(init, dtype=np.float32))
-            return labels, C, obj
-        rng = np.random.default_rng(self.random_state)
-        # Large inputs are seeded on a sample: the seeding's cost grows with n × k.
-        S = Z if len(Z) <= self.init_sample else Z[np.sort(rng.choice(len(Z), self.init_sample, replace=False))]
-        best: tuple[np.ndarray, np.ndarray, float, int] | None = None
-        for _ in range(max(1, self.n_init)):
-            run = self._lloyd(S, self._kmeans_pp(S, k, rng))
-            if best is None or run[2] < best[2]:
-                best = run
-        assert best is not None
-        labels, C, obj, self.n_iter_ = best if S is Z else self._lloyd(Z, best[1])
-        return labels, C, obj
+        from sklearn.cluster import KMeans, MiniBatchKMeans
+        from sklearn.exceptions import ConvergenceWarning
+
+        n_init = max(1, self.n_init)
+        with warnings.catch_warnings():
+            # Duplicate texts can leave fewer distinct points than k; tidying drops the empty clusters.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if isinstance(init, str) and len(Z) > self.init_sample:
+                # Large inputs: seed Lloyd's iterations cheaply with mini-batches.
+                mbk = MiniBatchKMeans(
+                    n_clusters=k, init="k-means++", n_init=n_init, batch_size=self.batch_size,
+                    random_state=self.random_state, max_iter=20,
+                ).fit(Z)
+                init, n_init = mbk.cluster_centers_, 1
+            elif not isinstance(init, str):
+                init, n_init = np.asarray(init, dtype=Z.dtype), 1
+            # copy_x=False: Z is our own array; KMeans centres it in place and restores it.
+            km = KMeans(
+                n_clusters=k, init=init, n_init=n_init, max_iter=self.max_iter, tol=self.tol,
+                random_state=self.random_state, copy_x=False,
+            ).fit(Z)
+        self.n_iter_ = int(km.n_iter_)
+        return km.labels_.astype(np.int64), np.asarray(km.cluster_centers_, dtype=np.float32), float(km.inertia_)
 
     def _warm_centres(self, Z: np.ndarray, init_labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         prev = sorted(int(v) for v in np.unique(init_labels) if v >= 0)

@@ -86,36 +86,30 @@ def test_sparse_input_and_too_few_documents() -> None:
     assert tiny.n_topics_ == 0 and (tiny.labels_ == -1).all()
 
 
-def test_pca_spans_the_same_subspace_as_sklearn_and_uses_float32() -> None:
-    from sklearn.decomposition import PCA
-
-    from scoring.cluster import _PCA
-
-    rng = np.random.default_rng(3)
-    X = (rng.standard_normal((400, 24)) * np.linspace(3, 0.1, 24)).astype(np.float32)
-    ours = _PCA(5).fit(X)
-    ref = PCA(n_components=5, svd_solver="full").fit(X)
-    # Same components up to sign: |cos| of each pair is 1.
-    cos = np.abs(np.sum(ours.components_ * ref.components_, axis=1))
-    assert np.allclose(cos, 1.0, atol=1e-4)
-    Z = ours.transform(X)
-    assert Z.dtype == np.float32
-    assert np.allclose(np.abs(Z), np.abs(ref.transform(X)), atol=1e-3)
+def test_reduction_keeps_float32_and_objective_is_the_kmeans_inertia() -> None:
+    X, _ = blobs(n_per=100, k=4, dim=24)
+    est = TopicClusterer(n_topics=4, n_components=8, min_topic_size=1, outlier_z=0, min_similarity=-1).fit(X)
+    assert type(est.reducer_).__name__ == "PCA" and est.reducer_.svd_solver == "covariance_eigh"
+    assert est.reducer_.components_.dtype == np.float32
+    Z = est.transform(X)
+    assert Z.dtype == np.float32 and np.allclose(np.linalg.norm(Z, axis=1), 1.0, atol=1e-5)
+    # The objective: squared distances of the unit rows to their cluster's mean.
+    means = np.array([Z[est.labels_ == t].mean(axis=0) for t in range(est.n_topics_)])
+    assert np.isclose(est.inertia_, float(((Z - means[est.labels_]) ** 2).sum()), rtol=1e-3)
 
 
-def test_kmeans_objective_is_no_worse_than_sklearns() -> None:
-    from sklearn.cluster import KMeans
+def test_warm_start_from_sizes_other_than_k_and_restart_rule() -> None:
+    X, y = blobs(k=4)
+    # Previous scan had 2 topics, now 4 are asked for: new centres are added where the old serve worst.
+    est = TopicClusterer(n_topics=4, n_components=8).fit(X, init_labels=y // 2)
+    assert est.inertia_cold_ is not None and est.inertia_warm_ is not None
+    assert est.start_ == ("warm" if est.inertia_cold_ >= est.inertia_warm_ * (1 - est.restart_gain) else "cold")
+    assert est.n_topics_ == 4
+    # restart_gain = 1: any fresh start must lower the objective by 100%, so the warm one is kept.
+    assert TopicClusterer(n_topics=4, n_components=8, restart_gain=1.0).fit(X, init_labels=y // 2).start_ == "warm"
 
-    rng = np.random.default_rng(5)
-    X = rng.standard_normal((1500, 16)).astype(np.float32)  # no clear groups: the hard case for seeding
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    est = TopicClusterer(n_topics=30, n_components=16, min_topic_size=1, outlier_z=0, min_similarity=-1)
-    _, _, ours = est._kmeans(X, "k-means++", 30)
-    ref = KMeans(n_clusters=30, n_init=3, random_state=42).fit(X).inertia_
-    assert ours <= ref * 1.01
 
-
-def test_large_inputs_are_seeded_on_a_sample_and_stay_deterministic() -> None:
+def test_large_inputs_are_seeded_by_minibatches_and_stay_deterministic() -> None:
     X, y = blobs(n_per=400, k=5, dim=24)
     a = TopicClusterer(n_topics=5, n_components=8, init_sample=500).fit(X)
     b = TopicClusterer(n_topics=5, n_components=8, init_sample=500).fit(X)
@@ -132,7 +126,8 @@ def test_from_config_is_what_the_analysis_stage_builds() -> None:
     assert TopicClusterer.from_config(cfg, n_topics=7).n_topics == 7
 
 
-def test_clustering_and_description_import_neither_sklearn_nor_scipy_nor_pandas() -> None:
+def test_importing_clustering_and_description_loads_neither_sklearn_nor_scipy_nor_pandas() -> None:
+    # scikit-learn is imported lazily, by fit: the carry-over path imports these modules only.
     import subprocess
     import sys
 
