@@ -275,6 +275,17 @@ def test_sql_path_equals_python_path_across_files_and_reloads(tmp_path: Path) ->
     assert py["document_history"], "the changed file must have replaced some text"
 
 
+def test_sql_path_equals_python_path_on_oversized_and_empty_files(tmp_path: Path) -> None:
+    huge = _rec(1, abstract="z" * 9_000_000)  # a line over MAX_LINE_BYTES
+    big = _write(tmp_path / "big.jsonl", [huge, _rec(2), " " * 9_000_001])  # ... and an over-long blank line
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    py, sql, reps = _load_both(tmp_path, [big, empty])
+    _assert_same(py, sql)
+    assert [(r.rows_total, r.rows_loaded) for r in reps] == [(2, 1), (0, 0)]
+    assert "over the 8,000,000-byte limit" in reps[0].rejects[0][1]
+
+
 def test_sql_path_is_idempotent_and_skips_loaded_files(tmp_path: Path) -> None:
     f = _write(tmp_path / "a.jsonl", _edge_cases())
     con = connect_writer(tmp_path / "w.duckdb")
