@@ -706,8 +706,10 @@ def _write_rows(con: duckdb.DuckDBPyConnection, rows: str, now: dt.datetime, rep
     simple = _SIMPLE.format(rows=rows)
     if total > colliding:
         con.execute(_INSERT_SIMPLE + simple, {"now": now})
-        con.execute(f"INSERT INTO document_keys SELECT unnest(keys), doc_id {simple}")
-        con.execute(f"INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen {simple}")
+        # in key order: inserting into a large primary-key index (and writing it at commit) is ~20% cheaper so
+        con.execute(f"INSERT INTO document_keys SELECT * FROM (SELECT unnest(keys) AS key, doc_id {simple}) ORDER BY key")
+        con.execute("INSERT INTO document_sources SELECT * FROM (SELECT doc_id, source, record_id, url, content_hash, "
+                    f"seen, seen {simple}) ORDER BY doc_id, source, record_id")
         report.docs_new += total - colliding
         report.rows_loaded += total - colliding
     if colliding:
