@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -154,6 +154,7 @@ class SentenceTransformerEmbedder:
         self.pool_min_texts = pool_min_texts
         self._model: Any = None
         self._pool: Any = None
+        self._stop_pool: Any = None
 
     @property
     def name(self) -> str:
@@ -199,18 +200,16 @@ class SentenceTransformerEmbedder:
                     os.environ.pop("OMP_NUM_THREADS", None)
                 else:
                     os.environ["OMP_NUM_THREADS"] = saved
+            # Stopped when the embedder is collected or, at the latest, at interpreter exit (before
+            # teardown, so no worker or semaphore is left behind).
+            self._stop_pool = weakref.finalize(self, model.stop_multi_process_pool, self._pool)
         return self._pool
 
     def close(self) -> None:
-        """Stop the worker processes, if any were started (also done when the embedder is collected)."""
+        """Stop the worker processes, if any were started."""
         if self._pool is not None:
-            self.model.stop_multi_process_pool(self._pool)
+            self._stop_pool()
             self._pool = None
-
-    def __del__(self) -> None:
-        # At interpreter shutdown this may fail; the pool's daemon processes die with us anyway.
-        with contextlib.suppress(Exception):
-            self.close()
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Normalised vectors, computed in length-sorted batches (less padding) and returned in input order."""
