@@ -87,6 +87,7 @@ def main() -> None:
     parser.add_argument("--preload", type=int, default=0, help="copies loaded (untimed) before the timed load")
     parser.add_argument("--engine", choices=("auto", "sql", "python"), default="auto")
     parser.add_argument("--workers", type=int, default=None, help="validating processes (python engine)")
+    parser.add_argument("--block-mb", type=int, default=None, help="bytes of landing lines judged at a time (sql)")
     parser.add_argument("--save", action="store_true", help="record the figures in bench/results/ingest.json")
     args = parser.parse_args()
     if not CORPUS.exists():
@@ -102,7 +103,8 @@ def main() -> None:
         load_before = os.getloadavg()
         cpu0 = time.process_time()
         start = time.perf_counter()
-        rep = ingest_file(con, landing, fmt="landing", engine=args.engine, workers=args.workers)
+        extra = {"block_bytes": args.block_mb << 20} if args.block_mb else {}
+        rep = ingest_file(con, landing, fmt="landing", engine=args.engine, workers=args.workers, **extra)
         secs = time.perf_counter() - start
         cpu = time.process_time() - cpu0
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

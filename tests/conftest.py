@@ -20,6 +20,19 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+def assert_identities_unique(con: Any) -> None:
+    """No key, and no (document, source, record), stored twice: the ingest guarantees it, no index does."""
+    dup_keys = con.execute("SELECT key FROM document_keys GROUP BY key HAVING count(*) > 1 LIMIT 5").fetchall()
+    assert not dup_keys, f"keys stored twice: {dup_keys}"
+    dup_sources = con.execute(
+        "SELECT doc_id, source_id, source_record_id FROM document_sources"
+        " GROUP BY ALL HAVING count(*) > 1 LIMIT 5"
+    ).fetchall()
+    assert not dup_sources, f"source rows stored twice: {dup_sources}"
+    orphans = con.execute("SELECT count(*) FROM document_keys ANTI JOIN documents USING (doc_id)").fetchone()[0]
+    assert orphans == 0, f"{orphans} keys point at no document"
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private FUTURESCAN_HOME for one test."""

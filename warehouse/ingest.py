@@ -651,14 +651,26 @@ FROM _fs_new AS n
 WHERE d.doc_id = n.doc_id AND n.lists_change
 """
 
+# document_keys and document_sources carry no index (migration 100): a key already stored is skipped by an
+# anti-join with the stored keys the chunk has (a semi-join probes only those), and a (document, source, record)
+# seen before is merged into its row.
+_INSERT_NEW_KEYS = """
+INSERT INTO document_keys
+SELECT n.key, n.doc_id FROM _fs_keys_new n
+ANTI JOIN (SELECT key FROM document_keys WHERE key IN (SELECT key FROM _fs_keys_new)) s USING (key)
+"""
+
 _UPSERT_SOURCES_OF_DOCS = """
-INSERT INTO document_sources
-SELECT doc_id, source_id, source_record_id, url, content_hash, seen_first, seen_last FROM _fs_srcs
-ON CONFLICT (doc_id, source_id, source_record_id) DO UPDATE SET
-    url = coalesce(excluded.url, document_sources.url),
-    content_hash = excluded.content_hash,
-    first_seen = least(document_sources.first_seen, excluded.first_seen),
-    last_seen = greatest(document_sources.last_seen, excluded.last_seen)
+MERGE INTO document_sources AS s
+USING _fs_srcs AS n
+ON s.doc_id = n.doc_id AND s.source_id = n.source_id AND s.source_record_id = n.source_record_id
+WHEN MATCHED THEN UPDATE SET
+    url = coalesce(n.url, s.url),
+    content_hash = n.content_hash,
+    first_seen = least(s.first_seen, n.seen_first),
+    last_seen = greatest(s.last_seen, n.seen_last)
+WHEN NOT MATCHED THEN INSERT
+    VALUES (n.doc_id, n.source_id, n.source_record_id, n.url, n.content_hash, n.seen_first, n.seen_last)
 """
 
 
@@ -677,6 +689,7 @@ UNION SELECT line FROM {rows} WHERE doc_id IN (SELECT doc_id FROM documents WHER
 """
 
 _SIMPLE = "FROM {rows} WHERE line NOT IN (SELECT line FROM _fs_colliding)"
+_COLLIDING = "FROM {rows} WHERE line IN (SELECT line FROM _fs_colliding)"
 
 _INSERT_SIMPLE = """
 INSERT INTO documents
@@ -687,37 +700,27 @@ SELECT doc_id, kind, language, language_detected, title, abstract, body, publish
 
 
 def _write_chunk(con: duckdb.DuckDBPyConnection, table: pa.Table, now: dt.datetime, report: IngestReport) -> None:
-    """Write one validated chunk held as an Arrow table (the Python path)."""
+    """Write one chunk of prepared rows (`_ROW_SCHEMA`): rows that meet no other record go straight in with
+    set-based SQL; rows sharing a key with another row or a stored document go through the merge, in line order."""
     con.register("_fs_rows", table)
     try:
-        _write_rows(con, "_fs_rows", now, report)
+        con.execute(_COLLIDING_LINES.format(rows="_fs_rows"))
+        colliding = con.execute("SELECT count(*) FROM _fs_colliding").fetchall()[0][0]
+        total = table.num_rows
+        simple = _SIMPLE.format(rows="_fs_rows")
+        if total > colliding:
+            con.execute(_INSERT_SIMPLE + simple, {"now": now})
+            con.execute(f"INSERT INTO document_keys SELECT unnest(keys) AS key, doc_id {simple}")
+            con.execute(f"INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen {simple}")
+            report.docs_new += total - colliding
+            report.rows_loaded += total - colliding
+        if colliding:
+            held = _COLLIDING.format(rows="_fs_rows")
+            merged = con.sql(f"SELECT {', '.join(_ROW_SCHEMA.names)} {held} ORDER BY line").to_arrow_table()
+            _write_merged(con, _table_to_rows(merged), now, report)
+        con.execute("DROP TABLE _fs_colliding")
     finally:
         con.unregister("_fs_rows")
-
-
-def _write_rows(con: duckdb.DuckDBPyConnection, rows: str, now: dt.datetime, report: IngestReport) -> None:
-    """Write one chunk of prepared rows (relation `rows`, in `_ROW_SCHEMA`): rows that meet no other record go
-    straight in with set-based SQL; rows sharing a key with another row or a stored document go through the
-    merge, in line order."""
-    con.execute(_COLLIDING_LINES.format(rows=rows))
-    total, colliding = con.execute(
-        f"SELECT (SELECT count(*) FROM {rows}), (SELECT count(*) FROM _fs_colliding)"
-    ).fetchall()[0]
-    simple = _SIMPLE.format(rows=rows)
-    if total > colliding:
-        con.execute(_INSERT_SIMPLE + simple, {"now": now})
-        # in key order: inserting into a large primary-key index (and writing it at commit) is ~20% cheaper so
-        con.execute(f"INSERT INTO document_keys SELECT * FROM (SELECT unnest(keys) AS key, doc_id {simple}) ORDER BY key")
-        con.execute("INSERT INTO document_sources SELECT * FROM (SELECT doc_id, source, record_id, url, content_hash, "
-                    f"seen, seen {simple}) ORDER BY doc_id, source, record_id")
-        report.docs_new += total - colliding
-        report.rows_loaded += total - colliding
-    if colliding:
-        merged = con.sql(
-            f"SELECT {', '.join(_ROW_SCHEMA.names)} FROM {rows} WHERE line IN (SELECT line FROM _fs_colliding) ORDER BY line"
-        ).to_arrow_table()
-        _write_merged(con, _table_to_rows(merged), now, report)
-    con.execute("DROP TABLE _fs_colliding")
 
 
 def _write_merged(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.datetime, report: IngestReport) -> None:
@@ -772,7 +775,7 @@ def _write_merged(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.date
             con.execute("DROP TABLE _fs_new")
         if counts["insert"]:
             con.execute(_INSERT_DOCS, params)
-        con.execute("INSERT INTO document_keys SELECT key, doc_id FROM _fs_keys_new ON CONFLICT DO NOTHING")
+        con.execute(_INSERT_NEW_KEYS)
         con.execute(_UPSERT_SOURCES_OF_DOCS)
     finally:
         for name in ("_fs_docs", "_fs_keys_new", "_fs_srcs"):
@@ -842,15 +845,25 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, dt.da
 
 
 @contextlib.contextmanager
-def _quiet(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """No DuckDB progress bar while a load runs: a long commit would otherwise draw one into the CLI's output."""
-    before = fetch_one(con, "SELECT current_setting('enable_progress_bar')")
+def _bulk_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Settings for the length of one load, restored after it.
+
+    * no progress bar: a long commit would otherwise draw one into the CLI's output;
+    * each completed row group is compressed and written as soon as it fills (DuckDB otherwise buffers five,
+      which for most loads means all of them, and compresses them at commit on one core), so the compression
+      overlaps with judging the next blocks. DuckDB stops doing so once a load rewrites a list of a document
+      it wrote itself (a merge): then the rest waits for the commit.
+    """
+    before = con.execute(
+        "SELECT current_setting('enable_progress_bar'), current_setting('write_buffer_row_group_count')"
+    ).fetchall()[0]
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET write_buffer_row_group_count = 1")
     try:
         yield
     finally:
-        if before and before[0]:
-            con.execute("SET enable_progress_bar = true")
+        con.execute(f"SET enable_progress_bar = {'true' if before[0] else 'false'}")
+        con.execute(f"SET write_buffer_row_group_count = {int(before[1])}")
 
 
 def _finish(
@@ -893,7 +906,7 @@ def _load(
     started = time.perf_counter()
     rejects: list[tuple[int, str, str]] = []
     sources: dict[str, str] = {}
-    with _quiet(con), transaction(con):
+    with _bulk_settings(con), transaction(con):
         if workers > 1:
             chunks = _parallel_chunks(lines, report.format, now, report, rejects, chunk_size, workers)
         else:
@@ -927,7 +940,7 @@ def _load_sql(
     sources: dict[str, str] = {}
     report.engine = "sql"
     phases = report.phase_seconds
-    with _quiet(con), transaction(con):
+    with _bulk_settings(con), transaction(con):
         blocks = ingest_sql.staged_blocks(path, now, block_bytes=block_bytes, max_lines=max_lines)
         while True:
             mark = time.perf_counter()

@@ -198,7 +198,7 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
 # Reading whole lines, numbered as Python numbers them
 
 
-def _block_table(buf: bytes, ends: np.ndarray, first_line: int) -> pa.Table:
+def _block_table(buf: bytes | memoryview, ends: np.ndarray, first_line: int) -> pa.Table:
     """(line, raw) for the lines of `buf` ending at `ends` (exclusive offsets), without copying the bytes."""
     offsets = np.concatenate(([0], ends)).astype(np.int64)
     raw = pa.Array.from_buffers(pa.large_binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
@@ -226,11 +226,12 @@ def line_blocks(path: Path, block_bytes: int = BLOCK_BYTES, max_lines: int | Non
             if len(ends) == 0:
                 rest = buf
                 continue
+            view = memoryview(buf)
             step = max_lines or len(ends)
             start = 0
             for i in range(0, len(ends), step):
                 part = ends[i : i + step]
-                yield _block_table(buf[start : int(part[-1])], part - start, line)
+                yield _block_table(view[start : int(part[-1])], part - start, line)
                 line += len(part)
                 start = int(part[-1])
             rest = buf[start:]
@@ -311,7 +312,12 @@ def stage_block(con: duckdb.DuckDBPyConnection, block: pa.Table, now: dt.datetim
 
 
 def staged_blocks(
-    path: Path, now: dt.datetime, *, block_bytes: int = BLOCK_BYTES, max_lines: int | None = None, prefetch: int = 1
+    path: Path,
+    now: dt.datetime,
+    *,
+    block_bytes: int = BLOCK_BYTES,
+    max_lines: int | None = None,
+    prefetch: int = 1,
 ) -> Iterator[StagedBlock]:
     """Judge a file's blocks in a background thread, `prefetch` blocks ahead of the consumer (the writer).
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import shared_data
+from tests.conftest import assert_identities_unique, shared_data
 from warehouse.db import connect_writer
 from warehouse.ingest import ingest_file, ingest_records
 from warehouse.migrate import migrate
@@ -41,6 +41,7 @@ def test_ingest_same_file_twice_changes_nothing(warehouse_con: Any, make_record:
     assert (forced.docs_new, forced.docs_updated, forced.docs_unchanged) == (0, 0, 5)
     counts = {t: warehouse_con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "document_sources")}
     assert counts == {"documents": 5, "document_sources": 5}
+    assert_identities_unique(warehouse_con)
 
 
 def test_same_paper_from_arxiv_and_crossref_is_one_document(warehouse_con: Any, make_record: Any) -> None:
@@ -133,6 +134,9 @@ def test_duplicate_rows_within_one_file_collapse(warehouse_con: Any, make_record
     rep = ingest_records(warehouse_con, [rec, dict(rec), dict(rec, source_record_id="other", source="mirror")])
     assert rep.docs_new == 1
     assert warehouse_con.execute("SELECT count(*) FROM document_sources").fetchone()[0] == 2
+    ingest_records(warehouse_con, [rec, dict(rec, source_record_id="other", source="mirror")], origin="again")
+    assert warehouse_con.execute("SELECT count(*) FROM document_sources").fetchone()[0] == 2
+    assert_identities_unique(warehouse_con)
 
 
 _KILL_SCRIPT = """

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from tests.conftest import shared_data
+from tests.conftest import assert_identities_unique, shared_data
 from warehouse import ingest_sql
 from warehouse.corpora import ADAPTERS
 from warehouse.db import connect_writer
@@ -54,6 +54,7 @@ def _load_both(tmp_path: Path, files: list[Path], **kw: Any) -> tuple[dict, dict
             rep = ingest_file(con, f, engine=engine, **kw)
             if engine == "sql":
                 sql_reports.append(rep)
+        assert_identities_unique(con)
         states.append(_state(con))
         con.close()
     return states[0], states[1], sql_reports
@@ -358,3 +359,38 @@ def test_auto_engine_takes_sql_for_landing_files_only(tmp_path: Path) -> None:
     assert rep.engine == "sql" and rep.rows_python == 1
     with pytest.raises(ValueError, match="landing files only"):
         ingest_file(con, f, fmt="hn_frontpage", engine="sql")
+
+
+def test_chains_across_chunks_end_in_one_document(tmp_path: Path) -> None:
+    """A duplicate that brings a new key, a later row that has only that key, a row meeting a document stored by
+    an earlier file, a later line rewriting a record: however the file is cut into blocks, the chain ends in
+    one document, a later line's text wins, and no key or record is stored twice."""
+    from tests.conftest import assert_identities_unique
+
+    base = [_rec(i, doi=f"10.1000/base.{i}") for i in range(12)]
+    lines: list[Any] = [_rec(100 + i) for i in range(30)]
+    lines[3] = _rec(3, doi="10.1000/base.3", abstract="Newer text from the same record.")  # meets the stored file
+    lines[8] = _rec(200, arxiv_id="2501.00001")
+    lines[14] = _rec(201, source="mirror", arxiv_id="2501.00001", doi="10.1000/chain")  # brings a new key
+    lines[21] = _rec(202, source="third", doi="10.1000/chain", affiliations="Fudan University")  # only that key
+    lines[25] = dict(lines[8], abstract="The same record, rewritten later.")
+    lines[27] = _rec(5, source="mirror", doi="10.1000/base.5", keywords=["memristor"])
+    lines += _edge_cases()
+    first = _write(tmp_path / "base.jsonl", base)
+    second = _write(tmp_path / "more.jsonl", lines)
+    for n, (name, chunk, block) in enumerate([("small blocks", 4, 2000), ("one block", None, 1 << 20)]):
+        con = connect_writer(tmp_path / f"w{n}.duckdb")
+        migrate(con)
+        ingest_file(con, first, engine="sql")
+        rep = ingest_file(con, second, engine="sql", chunk_size=chunk, block_bytes=block)
+        assert rep.docs_updated >= 1, name  # base.3 takes its newer text
+        assert_identities_unique(con)
+        chain = con.execute("SELECT d.abstract, d.affiliations, count(DISTINCT s.source_id) FROM documents d "
+                            "JOIN document_sources s USING (doc_id) WHERE d.arxiv_id = '2501.00001' GROUP BY ALL").fetchall()
+        assert chain == [("The same record, rewritten later.", ["Fudan University"], 3)], name
+        newer = con.execute("SELECT abstract FROM documents WHERE doi = '10.1000/base.3'").fetchall()
+        assert newer == [("Newer text from the same record.",)], name
+        records = con.execute("SELECT count(*), count(DISTINCT (source_id, source_record_id)) FROM document_sources "
+                              "WHERE source_record_id <> ''").fetchall()[0]
+        assert records[0] == records[1], name
+        con.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +69,38 @@ def test_migrate_once_checks_cheaply_and_still_migrates_a_replaced_file(tmp_path
     assert [m.version for m in migrate_once(con, db)] == [m.version for m in available_migrations()]
     assert "documents" in {t for t, _ in table_counts(con)}
     con.close()
+
+
+def test_bulk_table_migration_keeps_a_populated_warehouse(tmp_path: Path, make_record: Any) -> None:
+    """Migration 100 rebuilds documents, document_keys and document_sources: every row survives, and loads after
+    it still merge into the documents stored before it."""
+    import shutil
+
+    from tests.conftest import assert_identities_unique
+    from warehouse.ingest import ingest_records
+
+    before_100 = tmp_path / "migrations"
+    before_100.mkdir()
+    for path in Path(str(resources.files("warehouse") / "migrations")).glob("*.sql"):
+        if int(path.name[:3]) < 100:
+            shutil.copy(path, before_100 / path.name)
+    con = connect_writer(tmp_path / "w.duckdb")
+    migrate(con, before_100)
+    title = "Photonic integrated circuits for optical interconnects in data centres"
+    records = [make_record(source="arxiv", arxiv_id="2403.00003", title=title)] + [make_record() for _ in range(4)]
+    ingest_records(con, records)
+    tables = ("documents", "document_keys", "document_sources")
+    old = {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
+    keys_pk = ("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'document_keys' "
+               "AND constraint_type = 'PRIMARY KEY'")
+    assert con.execute(keys_pk).fetchone()[0] == 1
+    assert [m.version for m in migrate(con)] == [100]
+    assert con.execute(keys_pk).fetchone()[0] == 0
+    assert {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables} == old
+    rep = ingest_records(con, [make_record(source="crossref", doi="10.1/x", arxiv_id="2403.00003", title=title)],
+                         origin="after")
+    assert (rep.docs_new, rep.docs_unchanged) == (0, 1)
+    assert_identities_unique(con)
+    pk = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'documents' "
+                     "AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
+    assert pk == 1
