@@ -128,10 +128,15 @@ def _published(value: str) -> str | None:
 
 
 def _map(fn: Callable[[str], str | None]) -> Callable[[pa.Array], pa.Array]:
-    """A string function as a vectorised DuckDB function (nulls stay null)."""
+    """A string function as a vectorised DuckDB function (nulls stay null), called once per distinct value:
+    fields such as extra repeat across a file's rows (a venue, a track), and the call is the costly part."""
 
-    def udf(arr: pa.Array) -> pa.Array:
-        return pa.array([None if v is None else fn(v) for v in arr.to_pylist()], pa.string())
+    def udf(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        encoded = arr.dictionary_encode()
+        values = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+        return values.take(encoded.indices)
 
     return udf
 

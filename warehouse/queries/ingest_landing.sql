@@ -16,7 +16,7 @@
 -- Macros expand textually: every value a macro reads more than once is a column of an earlier step.
 WITH lines AS (  -- txt is NULL for bad UTF-8 and over-long lines; blank lines are skipped and not counted
     SELECT line, txt FROM _fs_block WHERE txt IS NULL OR regexp_matches(txt, '[^@ASCII_WS@]')
-), judged AS (
+), prechecked AS (
     SELECT line, txt,
         CASE WHEN txt IS NULL THEN false
              -- control-character and surrogate escapes (yyjson and orjson differ in decoding or re-encoding
@@ -24,14 +24,17 @@ WITH lines AS (  -- txt is NULL for bad UTF-8 and over-long lines; blank lines a
              WHEN contains(txt, '\u000') OR contains(txt, '\u001') OR contains(txt, '\ud') OR contains(txt, '\uD') THEN false
              WHEN regexp_matches(txt, ',[ \t\n\r]*[\]}]') THEN false
              WHEN NOT regexp_matches(txt, '^[ \t\n\r]*\{') THEN false  -- not an object
-             ELSE json_valid(txt)
-        END AS judged
+             ELSE true
+        END AS candidate
     FROM lines
+), judged AS (  -- an object DuckDB parses (try: invalid JSON gives NULL keys instead of an error; one parse
+                -- fewer than checking json_valid first)
+    SELECT line, txt, CASE WHEN candidate THEN try(json_keys(txt)) END AS keys
+    FROM prechecked
 ), parsed AS (
-    SELECT line, txt, judged,
-        CASE WHEN judged THEN json_keys(txt) END AS keys,
-        CASE WHEN judged THEN json_type(txt, @PATHS@) END AS t,
-        CASE WHEN judged THEN json_extract_string(txt, @PATHS@) END AS v
+    SELECT line, txt, keys IS NOT NULL AS judged, keys,
+        CASE WHEN keys IS NOT NULL THEN json_type(txt, @PATHS@) END AS t,
+        CASE WHEN keys IS NOT NULL THEN json_extract_string(txt, @PATHS@) END AS v
     FROM judged
 ), fields AS (
     SELECT line, txt, judged,
