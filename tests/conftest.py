@@ -56,22 +56,26 @@ def warehouse_con(tmp_path: Path) -> Iterator[Any]:
 _counter = itertools.count(1)
 
 
+def landing_record(n: int, **overrides: Any) -> dict[str, Any]:
+    """Valid landing record number `n` as a dict; keyword arguments override fields."""
+    record: dict[str, Any] = {
+        "source": "test",
+        "source_record_id": f"r{n}",
+        "kind": "paper",
+        "title": f"A study of spiking neural networks on neuromorphic hardware, part {n}",
+        "abstract": "We evaluate spiking neural networks on memristor crossbars.",
+        "published": "2025-03-01",
+        "language": "en",
+    }
+    record.update(overrides)
+    return record
+
+
 @pytest.fixture
 def make_record() -> Callable[..., dict[str, Any]]:
     """Build a valid landing record as a dict; keyword arguments override fields."""
 
     def factory(**overrides: Any) -> dict[str, Any]:
-        n = next(_counter)
-        record: dict[str, Any] = {
-            "source": "test",
-            "source_record_id": f"r{n}",
-            "kind": "paper",
-            "title": f"A study of spiking neural networks on neuromorphic hardware, part {n}",
-            "abstract": "We evaluate spiking neural networks on memristor crossbars.",
-            "published": "2025-03-01",
-            "language": "en",
-        }
-        record.update(overrides)
-        return record
+        return landing_record(next(_counter), **overrides)
 
     return factory

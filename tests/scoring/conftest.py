@@ -123,3 +123,14 @@ def screening_con(warehouse_con: Any) -> Any:
 def doc_id_of(screening_con: Any) -> Callable[[str], str]:
     ids = dict((rec, doc) for doc, rec in screening_con.execute("SELECT doc_id, primary_record FROM documents").fetchall())
     return ids.__getitem__
+
+
+def stored_scores(con: Any, scan_id: str) -> list[tuple]:
+    """Every stored value of a scan except its id and when it was scored."""
+    scores = con.execute(
+        "SELECT * EXCLUDE (scan_id, scored_at) FROM tech_scores WHERE scan_id = ? ORDER BY tech_id", [scan_id]
+    ).fetchall()
+    indicators = con.execute(
+        "SELECT * EXCLUDE (scan_id) FROM indicator_values WHERE scan_id = ? ORDER BY tech_id, indicator", [scan_id]
+    ).fetchall()
+    return [("score", *r) for r in scores] + [("indicator", *r) for r in indicators]

@@ -7,20 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from scoring.screening import WEIGHTS_PATH, score_scan
-from tests.scoring.conftest import AS_OF, insert_links
+from tests.scoring.conftest import AS_OF, insert_links, stored_scores
 from warehouse import scores_store as store
 from warehouse.ingest import ingest_records
-
-
-def _stored(con: Any, scan_id: str) -> list[tuple]:
-    """Every stored value of a scan except its id and when it was scored."""
-    scores = con.execute(
-        "SELECT * EXCLUDE (scan_id, scored_at) FROM tech_scores WHERE scan_id = ? ORDER BY tech_id", [scan_id]
-    ).fetchall()
-    indicators = con.execute(
-        "SELECT * EXCLUDE (scan_id) FROM indicator_values WHERE scan_id = ? ORDER BY tech_id, indicator", [scan_id]
-    ).fetchall()
-    return [("score", *r) for r in scores] + [("indicator", *r) for r in indicators]
 
 
 def test_unchanged_inputs_carry_scores_over_equal_to_a_recompute(screening_con: Any) -> None:
@@ -32,8 +21,8 @@ def test_unchanged_inputs_carry_scores_over_equal_to_a_recompute(screening_con: 
         first.technologies, first.horizons, first.strategic_yes, first.disruptive_yes, first.documents_read)
     forced = score_scan(screening_con, scan_id="w3", as_of=AS_OF, force=True)
     assert forced.reused_from is None and forced.input_digest == first.input_digest
-    carried = _stored(screening_con, "w2")
-    assert carried and carried == _stored(screening_con, "w3") == _stored(screening_con, "w1")
+    carried = stored_scores(screening_con, "w2")
+    assert carried and carried == stored_scores(screening_con, "w3") == stored_scores(screening_con, "w1")
     assert store.score_run(screening_con, "w2")["reused_from"] == "w1"
     # The carried-over scan is the latest scored one, as a recomputed one would be.
     w2_at = screening_con.execute("SELECT max(scored_at) FROM tech_scores WHERE scan_id = 'w2'").fetchall()[0][0]
@@ -42,7 +31,7 @@ def test_unchanged_inputs_carry_scores_over_equal_to_a_recompute(screening_con: 
     # Scoring a scan again from the same inputs keeps its rows (no duplicates, nothing rewritten).
     kept = score_scan(screening_con, scan_id="w2", as_of=AS_OF)
     assert kept.reused_from == "w2"
-    assert _stored(screening_con, "w2") == carried
+    assert stored_scores(screening_con, "w2") == carried
     assert screening_con.execute("SELECT count(*) FROM tech_scores WHERE scan_id = 'w2'").fetchall() == [(3,)]
 
 
@@ -59,7 +48,7 @@ def test_a_new_linked_document_recomputes(screening_con: Any) -> None:
     assert "evidence" in second.changed and "weights" not in second.changed
     assert second.documents_read == first.documents_read + 1
     score_scan(screening_con, scan_id="w3", as_of=AS_OF, force=True)
-    assert _stored(screening_con, "w2") == _stored(screening_con, "w3") != _stored(screening_con, "w1")
+    assert stored_scores(screening_con, "w2") == stored_scores(screening_con, "w3") != stored_scores(screening_con, "w1")
 
 
 def test_edited_weights_recompute(screening_con: Any, tmp_path: Path) -> None:
@@ -68,7 +57,7 @@ def test_edited_weights_recompute(screening_con: Any, tmp_path: Path) -> None:
     custom.write_text(WEIGHTS_PATH.read_text(encoding="utf-8").replace("local_fit = 0.35", "local_fit = 0.0"), encoding="utf-8")
     second = score_scan(screening_con, scan_id="w2", as_of=AS_OF, weights_path=custom)
     assert second.reused_from is None and second.changed == ("weights",)
-    assert _stored(screening_con, "w2") != _stored(screening_con, "w1")
+    assert stored_scores(screening_con, "w2") != stored_scores(screening_con, "w1")
     # Back on the default weights, the first scan's scores are what a recompute gives: carried over.
     third = score_scan(screening_con, scan_id="w3", as_of=AS_OF)
     assert third.reused_from == "w1"
@@ -79,7 +68,7 @@ def test_link_confidence_document_fields_and_as_of_each_recompute(screening_con:
     # A day later: the indicators' windows end at as_of to the day.
     later = score_scan(screening_con, scan_id="w2", as_of=AS_OF + dt.timedelta(days=1))
     assert later.reused_from is None and "as_of" in later.changed
-    assert _stored(screening_con, "w2") != _stored(screening_con, "w1")  # so the digest keeps the exact day
+    assert stored_scores(screening_con, "w2") != stored_scores(screening_con, "w1")  # so the digest keeps the exact day
     # A link's confidence.
     screening_con.execute(
         "UPDATE document_technologies SET confidence = 0.8 WHERE doc_id = ? AND tech_id = 'neuro_widget'",
@@ -97,7 +86,7 @@ def test_link_confidence_document_fields_and_as_of_each_recompute(screening_con:
     assert background.reused_from is None
     assert "kind_counts" in background.changed and "evidence" not in background.changed
     score_scan(screening_con, scan_id="w6", as_of=AS_OF, force=True)
-    assert _stored(screening_con, "w5") == _stored(screening_con, "w6")
+    assert stored_scores(screening_con, "w5") == stored_scores(screening_con, "w6")
 
 
 def test_a_dismissed_technology_recomputes(screening_con: Any) -> None:

@@ -20,7 +20,7 @@ from scoring.criteria import _prob_at_least
 from scoring.indicators import compute_indicators
 from scoring.indicators.coherence import Vocabulary, mean_pairwise_cosine
 from scoring.screening import gather, load_weights, open_memo, score_scan
-from tests.scoring.conftest import AS_OF
+from tests.scoring.conftest import AS_OF, stored_scores
 from warehouse import scores_store as store
 from warehouse.migrate import migrate
 
@@ -29,17 +29,6 @@ from warehouse.migrate import migrate
 FIRST = AS_OF + dt.timedelta(days=1)
 WEEK_LATER = FIRST + dt.timedelta(days=7)
 PER_DOCUMENT = ("stage_text", "local_text", "contested_text")
-
-
-def _stored(con: Any, scan_id: str) -> list[tuple]:
-    """Every stored value of a scan except its id and when it was scored."""
-    scores = con.execute(
-        "SELECT * EXCLUDE (scan_id, scored_at) FROM tech_scores WHERE scan_id = ? ORDER BY tech_id", [scan_id]
-    ).fetchall()
-    indicators = con.execute(
-        "SELECT * EXCLUDE (scan_id) FROM indicator_values WHERE scan_id = ? ORDER BY tech_id, indicator", [scan_id]
-    ).fetchall()
-    return [("score", *r) for r in scores] + [("indicator", *r) for r in indicators]
 
 
 def _copy(con: Any, tmp_path: Path, name: str) -> Any:
@@ -77,14 +66,14 @@ def test_a_scan_a_week_later_reuses_text_results_and_stores_what_a_cold_recomput
     for family in (*PER_DOCUMENT, "coherence_text", "novelty_text"):
         assert later.evidence_memo[family] == {"reused": first.evidence_memo[family]["computed"], "computed": 0}
     # Ageing alone moves stored values, so equal rows below are not equal by accident.
-    assert _stored(screening_con, "w2") != _stored(screening_con, "w1")
+    assert stored_scores(screening_con, "w2") != stored_scores(screening_con, "w1")
     cold = score_scan(cold_con, scan_id="c2", as_of=WEEK_LATER)
     assert all(v["reused"] == 0 for v in cold.evidence_memo.values())
-    assert _stored(screening_con, "w2") == _stored(cold_con, "c2")
+    assert stored_scores(screening_con, "w2") == stored_scores(cold_con, "c2")
     # A forced recompute reads nothing kept and stores the same.
     forced = score_scan(screening_con, scan_id="w3", as_of=WEEK_LATER, force=True)
     assert all(v["reused"] == 0 for v in forced.evidence_memo.values())
-    assert _stored(screening_con, "w3") == _stored(screening_con, "w2")
+    assert stored_scores(screening_con, "w3") == stored_scores(screening_con, "w2")
     cold_con.close()
 
 
@@ -104,12 +93,12 @@ def test_kept_results_are_what_the_scores_read(screening_con: Any) -> None:
     assert families and all(set(json.loads(f[0])) <= {"mass_production", "clinical", "funding"} for f in families)
     honest_recompute = score_scan(screening_con, scan_id="w4", as_of=WEEK_LATER + dt.timedelta(days=1), force=True)
     assert honest_recompute.evidence_memo["stage_text"]["reused"] == 0
-    assert _stored(screening_con, "w3") != _stored(screening_con, "w4")
+    assert stored_scores(screening_con, "w3") != stored_scores(screening_con, "w4")
     # The forced recompute rewrote the kept rows: the next scan reads honest ones and stores what a recompute does.
     repaired = score_scan(screening_con, scan_id="w5", as_of=WEEK_LATER + dt.timedelta(days=2))
     assert repaired.evidence_memo["stage_text"]["computed"] == 0
     score_scan(screening_con, scan_id="w6", as_of=WEEK_LATER + dt.timedelta(days=2), force=True)
-    assert _stored(screening_con, "w5") == _stored(screening_con, "w6")
+    assert stored_scores(screening_con, "w5") == stored_scores(screening_con, "w6")
     # An unreadable kept row is computed again, not trusted.
     screening_con.execute("UPDATE score_memo SET value = 'not json' WHERE family = 'local_text'")
     unreadable = score_scan(screening_con, scan_id="w7", as_of=WEEK_LATER + dt.timedelta(days=3))
@@ -131,7 +120,7 @@ def test_a_changed_document_or_vector_is_computed_again(screening_con: Any, doc_
     assert memo["coherence_text"] == {"reused": 0, "computed": 2}
     cold_con = _copy(screening_con, tmp_path, "cold")
     score_scan(cold_con, scan_id="c2", as_of=WEEK_LATER, force=True)
-    assert _stored(screening_con, "w2") == _stored(cold_con, "c2")
+    assert stored_scores(screening_con, "w2") == stored_scores(cold_con, "c2")
     cold_con.close()
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from tests.conftest import assert_identities_unique, shared_data
+from tests.conftest import assert_identities_unique, landing_record, shared_data
 from warehouse import ingest_sql
 from warehouse.corpora import ADAPTERS
 from warehouse.db import connect_writer
@@ -73,17 +73,7 @@ def _write(path: Path, lines: list[Any]) -> Path:
 
 
 def _rec(n: int, **kw: Any) -> dict[str, Any]:
-    rec: dict[str, Any] = {
-        "source": "test",
-        "source_record_id": f"r{n}",
-        "kind": "paper",
-        "title": f"A study of spiking neural networks on neuromorphic hardware, part {n}",
-        "abstract": "We evaluate spiking neural networks on memristor crossbars.",
-        "published": "2025-03-01",
-        "language": "en",
-    }
-    rec.update(kw)
-    return {k: v for k, v in rec.items() if v is not _DROP}
+    return {k: v for k, v in landing_record(n, **kw).items() if v is not _DROP}
 
 
 _DROP = object()
