@@ -941,7 +941,7 @@ def _load_sql(
     report.engine = "sql"
     phases = report.phase_seconds
     with _bulk_settings(con), transaction(con):
-        blocks = ingest_sql.staged_blocks(path, now, block_bytes=block_bytes, max_lines=max_lines, prefetch=2)
+        blocks = ingest_sql.staged_blocks(path, now, block_bytes=block_bytes, max_lines=max_lines)
         while True:
             mark = time.perf_counter()
             staged = next(blocks, None)

@@ -322,7 +322,7 @@ def staged_blocks(
     *,
     block_bytes: int = BLOCK_BYTES,
     max_lines: int | None = None,
-    prefetch: int = 1,
+    prefetch: int = 2,
 ) -> Iterator[StagedBlock]:
     """Judge a file's blocks in a background thread, `prefetch` blocks ahead of the consumer (the writer).
 
