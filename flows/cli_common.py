@@ -41,8 +41,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @contextlib.contextmanager
-def writer(publish: bool = True) -> Iterator[Any]:
-    """A migrated writer connection; publishes the read-only copy on success."""
+def writer(publish: bool = True, migrated: bool = True) -> Iterator[Any]:
+    """A migrated writer connection (`migrated=False`: as found, for `db migrate` to report what it applies);
+    publishes the read-only copy on success."""
     from warehouse.db import WarehouseError, connect_writer
     from warehouse.db import publish as publish_copy
     from warehouse.migrate import migrate
@@ -53,7 +54,8 @@ def writer(publish: bool = True) -> Iterator[Any]:
     except WarehouseError as exc:
         raise fail(str(exc)) from None
     try:
-        migrate(con)
+        if migrated:
+            migrate(con)
         yield con
         if publish:
             publish_copy(con, cfg.db_path, cfg.published_path)

@@ -14,7 +14,7 @@ def migrate_cmd() -> None:
     """Apply pending schema migrations (a no-op when the warehouse is current)."""
     from warehouse.migrate import applied_migrations, migrate
 
-    with writer() as con:
+    with writer(migrated=False) as con:
         applied = migrate(con)
         total = len(applied_migrations(con))
     if applied:

@@ -57,3 +57,16 @@ def test_reader_uses_published_copy_while_another_process_writes(home: Path, tmp
     live = subprocess.run([sys.executable, "-m", "flows.cli", "db", "status"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, env=dict(os.environ))
     assert live.returncode == 0 and "live warehouse" in live.stderr
+
+
+def test_db_migrate_reports_what_it_applies(home: Path) -> None:
+    from warehouse.migrate import available_migrations
+
+    runner = CliRunner()
+    first = runner.invoke(app, ["db", "migrate"])
+    assert first.exit_code == 0, first.output
+    total = len(available_migrations())
+    assert f"({total} migrations; {total} applied now)" in first.output
+    assert "applied 001_core" in first.output
+    again = runner.invoke(app, ["db", "migrate"])
+    assert again.exit_code == 0 and f"({total} migrations; 0 applied now)" in again.output
