@@ -21,7 +21,6 @@ import contextlib
 import datetime as dt
 import functools
 import gzip
-import hashlib
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -147,31 +146,11 @@ def _extra_json(text: str) -> str:
     return orjson.dumps(extra, default=str, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _sha256_hex(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """sha256 of each UTF-8 string, read straight from the Arrow buffers (no Python str per row)."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    n = len(arr)
-    if n == 0:
-        return pa.array([], pa.string())
-    _validity, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + n + 1].tolist()
-    data = memoryview(data_buf) if data_buf is not None else memoryview(b"")
-    sha = hashlib.sha256
-    out = [sha(data[a:b]).hexdigest() for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-    if arr.null_count:
-        out = [None if not ok else h for h, ok in zip(out, arr.is_valid().to_pylist(), strict=True)]
-    return pa.array(out, pa.string())
-
-
 _UDFS: dict[str, Callable[[pa.Array], pa.Array]] = {
     "fs_py_published": _map(_published),
     "fs_py_canonical_url": _map(identity.canonical_url),
     "fs_py_title_key": _map(identity.title_key),
     "fs_py_detect_language": _map(detect_language),
-    "fs_py_sha256": _sha256_hex,
     "fs_py_extra_json": _map(_extra_json),
 }
 

@@ -14,7 +14,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
 from tests.conftest import assert_identities_unique, landing_record, shared_data
@@ -318,15 +317,6 @@ def test_line_blocks_number_lines_as_python_does(tmp_path: Path) -> None:
             assert cap is None or block.num_rows <= cap
             got += list(zip(block.column("line").to_pylist(), block.column("raw").to_pylist(), strict=True))
         assert got == list(enumerate(io.BytesIO(data), start=1))  # what `for line in open(f, 'rb')` yields
-
-
-def test_content_hash_udf_reads_arrow_buffers() -> None:
-    import hashlib
-
-    values = ["", "abc", "é" * 300, None, "x"]
-    arr = pa.array(values, pa.string()).slice(1)
-    got = ingest_sql._sha256_hex(arr).to_pylist()
-    assert got == [None if v is None else hashlib.sha256(v.encode()).hexdigest() for v in values[1:]]
 
 
 def test_real_corpus_landing_file_loads_through_sql(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@
 --             unexpected type, odd escapes, dates Python must reject ...): the Python path validates the line.
 -- Field lists are in LandingRecord's field order, which is also the order of pydantic's error messages.
 -- The fs_py_* functions are the Python originals, called only on 'ok' rows and only for what SQL cannot decide
--- (an odd URL, a non-ASCII paper title, a language to detect, a date in another form), for extra (orjson's
--- formatting) and for the content hash (DuckDB's sha256 is ~20x slower than hashlib on this CPU).
+-- (an odd URL, a non-ASCII paper title, a language to detect, a date in another form) and for extra (orjson's
+-- formatting). The content hash is DuckDB's sha256: per byte it is ~3x slower than hashlib, but hashlib in a
+-- Python function holds the GIL inside DuckDB's threads, and the whole load was ~10% slower that way.
 -- Macros expand textually: every value a macro reads more than once is a column of an earlier step.
 WITH lines AS (  -- txt is NULL for bad UTF-8 and over-long lines; blank lines are skipped and not counted
     SELECT line, txt FROM _fs_block WHERE txt IS NULL OR regexp_matches(txt, '[^@ASCII_WS@]')
@@ -196,8 +197,8 @@ WITH lines AS (  -- txt is NULL for bad UTF-8 and over-long lines; blank lines a
              ELSE fs_py_title_key(title) END AS title_key,
         CASE WHEN route = 'ok' AND coalesce(lang, '') = '' THEN concat_ws(' ', title, abstract, left(body, 500)) END
             AS lang_sample,
-        CASE WHEN route = 'ok' THEN fs_py_sha256(fs_squash(title) || chr(10) || coalesce(fs_squash(abstract), '')
-                                                 || chr(10) || coalesce(fs_squash(body), '')) END AS content_hash
+        CASE WHEN route = 'ok' THEN sha256(fs_squash(title) || chr(10) || coalesce(fs_squash(abstract), '')
+                                              || chr(10) || coalesce(fs_squash(body), '')) END AS content_hash
     FROM ok
 ), keyed AS (
     SELECT *,
