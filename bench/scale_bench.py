@@ -9,8 +9,8 @@ How the million is made: a base of --base real records drawn evenly from every c
 ../shared/data (each corpus in proportion to its size), then copies of that base, each copy with
 new record ids (`id#c`), without the shared identifiers that would merge it back (arXiv id, DOI,
 PMID), papers' titles suffixed ` (c)` (else the normalised-title key merges them) and dates moved
-back c % 4 years. Everything goes through the real ingest (warehouse.ingest.ingest_file, worker
-processes validating rows):
+back c % 4 years. Everything goes through the real ingest (warehouse.ingest.ingest_file, the set-based
+path that judges landing lines in SQL):
 
 1. ingest the base file, then run the real analysis (fake embedder: embedding a million texts on
    2 cores would take about 10 hours) and the real score stage on it — this gives the warehouse
@@ -32,15 +32,12 @@ processes validating rows):
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime as dt
 import gzip
 import inspect
-import io
 import json
 import math
 import os
-import pstats
 import shutil
 import statistics
 import subprocess
@@ -146,7 +143,7 @@ def build_landing(folder: Path, docs: int, base_n: int) -> tuple[Path, Path, int
 
 
 def timed_ingest(con: Any, path: Path) -> dict[str, Any]:
-    """ingest_file with the writer's own time measured (the rest is waiting for the validating workers)."""
+    """ingest_file with the writer's own time measured (the rest is waiting for judged blocks, and the commit)."""
     import warehouse.ingest as ingest
 
     spent = {"write_s": 0.0, "calls": 0}
@@ -164,15 +161,18 @@ def timed_ingest(con: Any, path: Path) -> dict[str, Any]:
         ingest._write_chunk = write_chunk
     try:
         load = loadavg()
+        cpu0 = time.process_time()
         with Timer() as t:
             rep = ingest.ingest_file(con, path, fmt="landing")
+        cpu = time.process_time() - cpu0
     finally:
         if original is not None:
             ingest._write_chunk = original
-    workers = min(os.cpu_count() or 1, 4)
     return {"rows": rep.rows_loaded, "rejected": rep.rows_rejected, "new": rep.docs_new,
             "merged": rep.docs_updated + rep.docs_unchanged, "seconds": t.s, "docs_per_s": rep.rows_loaded / t.s,
-            "writer_s": spent["write_s"] if spent["calls"] else None, "workers": workers, "loadavg": load}
+            "cpu_s": cpu, "engine": rep.engine, "rows_python": rep.rows_python,
+            "phases": {k: round(v, 2) for k, v in rep.phase_seconds.items()},
+            "writer_s": spent["write_s"] if spent["calls"] else None, "loadavg": load}
 
 
 def optional(what: str, fn: Any, *args: Any) -> Any:
@@ -184,33 +184,25 @@ def optional(what: str, fn: Any, *args: Any) -> Any:
         return None
 
 
-def profile_validation(path: Path, rows: int = 20_000) -> dict[str, Any]:
-    """Where one worker's time goes: cProfile of validating `rows` landing lines in this process."""
-    import warehouse.ingest as ingest
+def profile_judging(path: Path, rows: int = 100_000) -> dict[str, Any]:
+    """What judging costs alone: `rows` landing lines judged by `ingest_landing.sql` on one DuckDB thread."""
+    from warehouse import ingest_sql
 
-    lines = []
-    with open(path, "rb") as fh:
-        for i, raw in enumerate(fh):
-            if i >= rows:
-                break
-            lines.append(raw)
     now = dt.datetime.now()
-    with Timer() as t:
-        ingest._parse_block((lines, 1, "landing", now))
-    prof = cProfile.Profile()
-    prof.enable()
-    ingest._parse_block((lines, 1, "landing", now))
-    prof.disable()
-    stats = pstats.Stats(prof)
-    total = sum(v[2] for v in stats.stats.values())  # total internal time
-    top = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:14]
-    out = []
-    for (file, line, fn), (_cc, _nc, tt, ct, _callers) in top:
-        where = f"{Path(file).name}:{line}({fn})" if file != "~" else fn
-        out.append({"function": where, "self_share": tt / total, "cumulative_s": ct})
-    buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(14)
-    return {"rows": len(lines), "one_core_rows_per_s": len(lines) / t.s, "top_self_time": out}
+    blocks = list(ingest_sql.line_blocks(path, max_lines=rows))
+    con = ingest_sql.parser_connection(threads=1)
+    try:
+        cpu0 = time.process_time()
+        with Timer() as t:
+            n = 0
+            for block in blocks:
+                n += ingest_sql.stage_block(con, block, now).rows_judged
+                if n >= rows:
+                    break
+        cpu = time.process_time() - cpu0
+    finally:
+        ingest_sql._close(con)
+    return {"rows": n, "seconds": t.s, "one_thread_rows_per_s": n / t.s, "cpu_us_per_row": cpu / n * 1e6}
 
 
 def duckdb_native_parse(path: Path) -> dict[str, Any]:
@@ -241,9 +233,9 @@ def duckdb_native_parse(path: Path) -> dict[str, Any]:
 def writer_statements(con: Any, base_path: Path, copy_no: int, rows: int = 20_000) -> dict[str, float]:
     """Milliseconds of each statement the ingest writer runs for one chunk of new rows (rolled back afterwards)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     import warehouse.ingest as ingest
+    from warehouse import ingest_sql
 
     lines = []
     with open(base_path, encoding="utf-8") as fh:
@@ -252,28 +244,31 @@ def writer_statements(con: Any, base_path: Path, copy_no: int, rows: int = 20_00
                 break
             lines.append((json.dumps(_copy(json.loads(line), copy_no, i), ensure_ascii=False) + "\n").encode())
     now = dt.datetime.now()
-    table, _rejects, _n = ingest._parse_block((lines, 1, "landing", now))
+    block = pa.table({"line": pa.array(range(1, len(lines) + 1), pa.int64()), "raw": pa.array(lines, pa.large_binary())})
+    parser = ingest_sql.parser_connection()
+    try:
+        staged = ingest_sql.stage_block(parser, block, now)
+    finally:
+        ingest_sql._close(parser)
+    table = staged.table.select(ingest._ROW_SCHEMA.names).cast(ingest._ROW_SCHEMA)
     out: dict[str, float] = {}
 
-    def timed(label: str, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
+    def timed(label: str, sql: str, params: dict[str, Any] | None = None) -> None:
         t0 = time.perf_counter()
-        got = con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()
+        con.execute(sql, params) if params else con.execute(sql)
         out[label] = (time.perf_counter() - t0) * 1000
-        return got
 
+    simple = ingest._SIMPLE.format(rows="_fs_rows")
     con.execute("BEGIN TRANSACTION")
+    con.register("_fs_rows", table)
     try:
-        con.register("_fs_rows", table)
-        colliding = [r[0] for r in timed("colliding-keys check", ingest._COLLIDING_LINES)]
-        con.unregister("_fs_rows")
-        mask = pc.is_in(table["line"], value_set=pa.array(colliding, pa.int64()))
-        con.register("_fs_simple", table.filter(pc.invert(mask)))
-        timed("insert documents", ingest._INSERT_SIMPLE, {"now": now})
-        timed("insert document_keys", "INSERT INTO document_keys SELECT unnest(keys), doc_id FROM _fs_simple")
-        timed("insert document_sources", "INSERT INTO document_sources SELECT doc_id, source, record_id, url, "
-              "content_hash, seen, seen FROM _fs_simple")
-        con.unregister("_fs_simple")
+        timed("colliding-keys check", ingest._COLLIDING_LINES.format(rows="_fs_rows"))
+        timed("insert documents", ingest._INSERT_SIMPLE + simple, {"now": now})
+        timed("insert document_keys", f"INSERT INTO document_keys SELECT unnest(keys) AS key, doc_id {simple}")
+        timed("insert document_sources",
+              f"INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen {simple}")
     finally:
+        con.unregister("_fs_rows")
         con.execute("ROLLBACK")
     return out
 
@@ -585,7 +580,8 @@ def main() -> None:
     result["ingest_copies"] = timed_ingest(con, copies_path)
     ic = result["ingest_copies"]
     print(f"   ingest {ic['rows']:,} rows: {ic['seconds']:.1f} s = {ic['docs_per_s']:,.0f} docs/s"
-          f"{_writer_note(ic)}, {ic['workers']} validating workers; load {ic['loadavg']}")
+          f"{_writer_note(ic)}; CPU {ic['cpu_s']:.0f} s; load {ic['loadavg']}")
+    print("   phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in ic["phases"].items()))
     rows_all = result["ingest_base"]["rows"] + ic["rows"]
     secs_all = result["ingest_base"]["seconds"] + ic["seconds"]
     result["ingest_docs_per_s"] = rows_all / secs_all
@@ -598,16 +594,15 @@ def main() -> None:
         print(f"   writer statements for one 20,000-row chunk at {result['documents']:,} documents: "
               + ", ".join(f"{k} {v:.0f} ms" for k, v in result["writer_statements_full"].items()))
     print("\n   where the ingest time goes:")
-    prof = optional("validation profile", profile_validation, copies_path)
-    result["validation_profile"] = prof
+    prof = optional("judging profile", profile_judging, copies_path)
+    result["judging_profile"] = prof
     if prof:
-        print(f"   one core validates {prof['one_core_rows_per_s']:,.0f} rows/s; self time by function:")
-        for row in prof["top_self_time"][:10]:
-            print(f"     {row['self_share']:6.1%}  {row['function']}")
+        print(f"   one DuckDB thread judges {prof['one_thread_rows_per_s']:,.0f} rows/s "
+              f"({prof['cpu_us_per_row']:.0f} µs of CPU a row, {prof['rows']:,} rows)")
     native = duckdb_native_parse(copies_path)
     result["duckdb_native_parse"] = native
-    print(f"   DuckDB read_json + set-based checks and hashes over the same file: {native['rows']:,} rows in "
-          f"{native['seconds']:.1f} s = {native['rows_per_s']:,.0f} rows/s")
+    print(f"   for reference, DuckDB read_json with a few checks and the hash over the same file: {native['rows']:,} rows "
+          f"in {native['seconds']:.1f} s = {native['rows_per_s']:,.0f} rows/s")
 
     keep(result)
     print("\n3. copy links to the copies, then the evidence the views read (cues and tech_evidence)")

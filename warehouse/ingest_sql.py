@@ -6,7 +6,7 @@ whole lines (each keeps its line number), and SQL (warehouse/queries/ingest_*.sq
 
 * rows SQL can prepare exactly as `warehouse.ingest._prepare` would (the common case) are prepared there,
   with the few values SQL cannot compute identically (an odd URL, a non-ASCII paper title, a language to
-  detect, the content hash) computed by the same Python functions, called only for those values;
+  detect, extra's formatting) computed by the same Python functions, called only for those values;
 * rows that break the contract in a way SQL words exactly as `LandingRecord` does become rejects;
 * everything else (bad UTF-8 or JSON, unknown fields, values of unexpected types, dates Python must reject)
   goes through the Python path line by line, so its outcome and reason are the reference's by construction.

@@ -341,11 +341,17 @@ def test_auto_engine_takes_sql_for_landing_files_only(tmp_path: Path) -> None:
         ingest_file(con, f, fmt="hn_frontpage", engine="sql")
 
 
-def test_chains_across_chunks_end_in_one_document(tmp_path: Path) -> None:
+@pytest.mark.parametrize("held", [None, 1])
+def test_chains_across_chunks_end_in_one_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int | None) -> None:
     """A duplicate that brings a new key, a later row that has only that key, a row meeting a document stored by
     an earlier file, a later line rewriting a record: however the file is cut into blocks, the chain ends in
-    one document, a later line's text wins, and no key or record is stored twice."""
+    one document, a later line's text wins, and no key or record is stored twice. With `held` = 1 the rows
+    held for the final merge are merged chunk by chunk instead."""
     from tests.conftest import assert_identities_unique
+    from warehouse import ingest
+
+    if held is not None:
+        monkeypatch.setattr(ingest, "MAX_HELD_ROWS", held)
 
     base = [_rec(i, doi=f"10.1000/base.{i}") for i in range(12)]
     lines: list[Any] = [_rec(100 + i) for i in range(30)]
@@ -374,3 +380,30 @@ def test_chains_across_chunks_end_in_one_document(tmp_path: Path) -> None:
                               "WHERE source_record_id <> ''").fetchall()[0]
         assert records[0] == records[1], name
         con.close()
+
+
+@pytest.mark.parametrize("engine", ["sql", "python"])
+def test_a_later_line_meeting_a_held_row_is_merged_after_it(tmp_path: Path, engine: str) -> None:
+    """Rows that meet a stored document are merged when the load ends; a later line that shares only a new key
+    with such a row (here the record id) must wait for it, or it would be stored first and the earlier line
+    merged over it. Blocks are small, so the two lines are written in different chunks."""
+    from tests.conftest import assert_identities_unique
+    from warehouse.ingest import content_hash
+
+    first = _write(tmp_path / "base.jsonl", [_rec(i, doi=f"10.1000/base.{i}") for i in range(12)])
+    lines: list[Any] = [_rec(100 + i) for i in range(30)]
+    lines[2] = _rec(3, source="mirror", source_record_id="m1", doi="10.1000/base.3", abstract="Mirror text, first.")
+    later = _rec(900, source="mirror", source_record_id="m1", abstract="Mirror text, later.")
+    lines[20] = later
+    second = _write(tmp_path / "more.jsonl", lines)
+    con = connect_writer(tmp_path / "w.duckdb")
+    migrate(con)
+    ingest_file(con, first, engine=engine)
+    rep = ingest_file(con, second, engine=engine, chunk_size=4, block_bytes=2000)
+    assert rep.rows_loaded == 30
+    assert_identities_unique(con)
+    assert con.execute("SELECT count(*) FROM documents").fetchall()[0][0] == 12 + 28
+    mirror = con.execute("SELECT d.doi, s.content_hash FROM document_sources s JOIN documents d USING (doc_id) "
+                         "WHERE s.source_id = 'mirror'").fetchall()
+    assert mirror == [("10.1000/base.3", content_hash(later["title"], later["abstract"], None))]
+    con.close()
