@@ -409,36 +409,47 @@ def render() -> str:
         w("path judges blocks of lines in SQL in a background thread while the writer writes the previous block")
         w("(`warehouse/ingest_sql.py`); phases are the writer's view.")
         w("")
-        w("| scenario | when | rows | seconds | docs/s (median) | every run, docs/s | CPU s | writer waiting / writing / commit | peak RSS |")
+        w("| scenario | when | rows | seconds | docs/s (median) | every run, docs/s | CPU s | writer waiting / writing / final merge / commit | peak RSS |")
         w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, r in ingest.items():
             ph = r.get("phases_seconds") or {}
-            phases = " / ".join(f"{ph[k]:.1f}" for k in ("waiting for judged blocks", "writing", "commit") if k in ph) or "—"
+            phases = " / ".join(f"{ph.get(k, 0):.1f}" for k in ("waiting for judged blocks", "writing", "merging held rows", "commit")) if ph else "—"
             every = ", ".join(f0(x) for x in r.get("documents_per_second_runs", [])) or "one run"
             w(f"| {name} | {r['when']} | {r['rows']:,} | {r['seconds']:.1f} | {f0(r['documents_per_second'])} | {every} | "
               f"{r['cpu_seconds']:.1f} | {phases} | {f0(r['peak_rss_mb'])} MB |")
         w("")
-        w("Measured on 2026-11-23 while changing the writer (same file, same machine): the primary-key (ART) indexes")
-        w("of `document_keys` and `document_sources` cost about half of the writer's time and commit, so migration")
-        w("100 drops them (uniqueness is kept by the ingest's anti-join and MERGE, tested); zstd compresses the")
-        w("document texts smaller and faster than DuckDB's default; and DuckDB buffers full row groups until commit")
-        w("unless `write_buffer_row_group_count = 1`. What is left: the commit compresses on one core (~2 s of the")
-        w("168k-row load) because a load that merges into a document it wrote itself (duplicates across blocks) makes")
-        w("DuckDB stop writing row groups as they fill, and the judging SQL costs ~40 µs of CPU per row.")
+        w("Session 3 (same file, same machine): the primary-key (ART) indexes of `document_keys` and `document_sources`")
+        w("cost about half of the writer's time and commit, so migration 100 drops them (uniqueness is kept by the")
+        w("ingest's anti-join and MERGE, tested), and zstd compresses the document texts smaller and faster than")
+        w("DuckDB's default.")
         w("")
-        w("Measured on 2026-11-23 (session 4), each change against the code before it, alternated in fresh processes:")
+        w("Session 4, each change against the code before it, alternated in fresh processes:")
         w("")
         w("- The content hash as DuckDB's `sha256` instead of hashlib in a Python function: ~10% less wall time and")
         w("  ~1 s less CPU for the load, although DuckDB's sha256 is ~3× slower per byte than hashlib; the Python")
         w("  function held the GIL inside DuckDB's threads. Kept.")
-        w("- Holding every line with an in-file duplicate back to one final merge, so that DuckDB can write row groups")
-        w("  while the load runs: the commit fell from ~2.2 s to ~0.9 s, but the compression moved into the load and")
-        w("  the wall time did not change (the two cores were already busy). Not kept.")
+        w("- Rows that meet another record (a stored document, or another row of the file) are held and merged once,")
+        w("  when the load ends, instead of once per block; later rows sharing a key with a held row wait with it, so")
+        w("  merges keep line order (`warehouse/ingest.py` `_Deferred`, tested). A merge scans the documents table and")
+        w("  the load's own rows, so on the million-document warehouse this took the writer's merge time from 13 s to")
+        w("  1 s (writer alone, blocks judged beforehand). Kept.")
+        w("- DuckDB's optimistic writes (row groups compressed and written while the load runs) switched off for the")
+        w("  load: a merge that rewrites a row the load wrote itself makes DuckDB compress everything again at commit,")
+        w("  so with them every row was compressed twice. Without them the commit compresses once, on both cores:")
+        w("  writer + commit for 900k rows into 100k fell from 32 s to 18 s; the 168k-row load's writer from ~5 s to")
+        w("  ~4.5 s. The cost is memory: a load's new rows stay in memory until the commit (peak ~3.8 GB for 900k")
+        w("  rows). Kept.")
+        w("- Together, against session 3's code (7a66047), alternated pair by pair in fresh processes on the same file:")
+        w("  13,936 / 17,338 / 17,328 / 16,947 docs/s before, 17,249 / 17,575 / 19,088 / 17,211 after (ratio 1.01–1.24,")
+        w("  median 1.06). The million-document build went from 14,363 to 16,536 docs/s (two runs of scale_bench, same")
+        w("  day). The session-3 figure of 17,783 in this table's place was one run in one process after a warm-up")
+        w("  load; the table now gives the median of fresh processes.")
         w("- DuckDB's allocator settings (`block_allocator_memory`, flush thresholds), glibc malloc thresholds, the")
         w("  Arrow memory pool and transparent huge pages: no difference beyond the noise. Not kept.")
         w("- Where the judging CPU goes (one 64 MB block, one thread): parsing the JSON three ways ~6 µs a row,")
         w("  field types and lists ~8 µs, identifiers, URLs, title keys and the content hash ~18 µs. No single")
-        w("  expression dominates.")
+        w("  expression dominates. The 168k-row load now waits on judging for about half its time: it is CPU-bound")
+        w("  on the two cores.")
         w("")
         w("The same code's CPU time for the same load moves between ~10 and ~15 s with the machine's other load (two")
         w("cores shared with other tenants), so its rate moves between ~16,000 and ~25,000 documents/s; the median")
@@ -473,7 +484,8 @@ def render() -> str:
             ph = ic["phases"]
             w(f"**Where the ingest time goes.** Loading the copies took {ic['seconds']:.0f} s and {ic['cpu_s']:.0f} s of CPU on two cores. The")
             w(f"writer (DuckDB, set-based inserts and merges) was busy {ph.get('writing', 0):.0f} s, waited {ph.get('waiting for judged blocks', 0):.0f} s for")
-            w(f"judged blocks, and the commit took {ph.get('commit', 0):.0f} s.")
+            w(f"judged blocks, merged the rows that meet other records in {ph.get('merging held rows', 0):.0f} s at the end, and the commit")
+            w(f"took {ph.get('commit', 0):.0f} s.")
             if prof:
                 w(f"Judging alone runs at **{f0(prof['one_thread_rows_per_s'])} rows/s** on one DuckDB thread ({prof['cpu_us_per_row']:.0f} µs of CPU a row:")
                 w("JSON, the `LandingRecord` contract, dates, identifiers, URLs, title keys, the content hash).")
@@ -629,15 +641,15 @@ def render() -> str:
 
 
 RECOMMENDATIONS = [
-    "**Ingest rate** — the set-based path exists (`warehouse/ingest_sql.py`, `warehouse/queries/ingest_*.sql`) "
-    "and the index-free key tables (migration 100) halved the writer; the 168k-row load runs at 16,000–25,000 "
-    "docs/s depending on the machine's other load, its median near 20,000. The load is CPU-bound on two cores "
-    "(~10–15 s of CPU for 168k rows: judging ~60%, writing and the commit's compression the rest), so what "
-    "would move it is less CPU per row in `ingest_landing.sql` (for example one JSON parse instead of three: "
-    "~4 µs of ~40) or less text compressed at commit. Moving work between the writer and the commit does not "
-    "help (measured, §4).",
-    "**Ingest at a million documents** — the §4 table predates the set-based path and migration 100; re-run "
-    "`python bench/scale_bench.py --rescore` (about an hour) to refresh it.",
+    "**Ingest rate** — the 168k-row load is CPU-bound on the two cores (~10–16 s of CPU, judging about 60%), "
+    "so its rate follows the machine's other load (16,000–25,000 docs/s measured on one day). At a million "
+    "documents the writer is now idle most of the load (waiting for judged blocks) and the commit then "
+    "compresses every new row at the end. What would move both: (1) less CPU per row in `ingest_landing.sql` "
+    "(one JSON parse instead of three: ~4 µs of ~40); (2) a cheap key pass over the file before the load "
+    "(identifiers and title words only) so that a file's own duplicates are all held from their first "
+    "occurrence: then no merge rewrites a row the load wrote, DuckDB's optimistic writes could stay on, and "
+    "the compression would run while judging goes on instead of after it (measured: optimistic writes with "
+    "merges of the load's own rows compress everything twice, §4).",
     "**Clustering memory at 1M** — done: `warehouse/topics_store.py` `load_embeddings` joins and sorts only the "
     "ids, streams the vectors in batches and places them by position into one preallocated float32 matrix (the "
     "loader table in §4 measures it against the JOIN + ORDER BY loader it replaced). What remains of the peak "
