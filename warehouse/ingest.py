@@ -717,12 +717,14 @@ class _Deferred:
         self.con = con
         self.max_rows = MAX_HELD_ROWS if max_rows is None else max_rows
         self.tables: list[pa.Table] = []
-        self.rows = 0
         con.execute("CREATE OR REPLACE TEMP TABLE _fs_deferred_keys (key VARCHAR)")
+
+    @property
+    def rows(self) -> int:
+        return sum(t.num_rows for t in self.tables)
 
     def hold(self, table: pa.Table) -> None:
         self.tables.append(table)
-        self.rows += table.num_rows
         self.con.register("_fs_held", table.select(["keys"]))
         try:
             self.con.execute("INSERT INTO _fs_deferred_keys SELECT unnest(keys) FROM _fs_held")
@@ -731,14 +733,16 @@ class _Deferred:
 
     def merge(self, now: dt.datetime, report: IngestReport) -> None:
         """Merge what is held (in line order) into the warehouse."""
-        if self.rows:
+        if self.tables:
             held = pa.concat_tables(self.tables).sort_by("line")
-            self.tables, self.rows = [], 0
+            self.tables = []
             _write_merged(self.con, _table_to_rows(held), now, report)
             self.con.execute("DELETE FROM _fs_deferred_keys")
 
-    def close(self) -> None:
-        self.con.execute("DROP TABLE IF EXISTS _fs_deferred_keys")
+    def finish(self, now: dt.datetime, report: IngestReport) -> None:
+        """Merge what is still held and drop the table of held keys: the end of a load."""
+        self.merge(now, report)
+        self.con.execute("DROP TABLE _fs_deferred_keys")
 
 
 def _write_chunk(
@@ -965,8 +969,7 @@ def _load(
             _write_chunk(con, chunk, now, report, deferred)
             if progress:
                 progress("rows", report.rows_total)
-        deferred.merge(now, report)
-        deferred.close()
+        deferred.finish(now, report)
         report.rows_python = report.rows_total
         _finish(con, report, rejects, sources, now, started, progress)
 
@@ -1016,8 +1019,7 @@ def _load_sql(
             if progress:
                 progress("rows", report.rows_total)
         mark = time.perf_counter()
-        deferred.merge(now, report)
-        deferred.close()
+        deferred.finish(now, report)
         phases["merging held rows"] = time.perf_counter() - mark
         rejects.sort(key=lambda r: r[0])
         _finish(con, report, rejects, sources, now, started, progress)

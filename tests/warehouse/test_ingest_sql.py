@@ -347,7 +347,6 @@ def test_chains_across_chunks_end_in_one_document(tmp_path: Path, monkeypatch: p
     an earlier file, a later line rewriting a record: however the file is cut into blocks, the chain ends in
     one document, a later line's text wins, and no key or record is stored twice. With `held` = 1 the rows
     held for the final merge are merged chunk by chunk instead."""
-    from tests.conftest import assert_identities_unique
     from warehouse import ingest
 
     if held is not None:
@@ -387,7 +386,6 @@ def test_a_later_line_meeting_a_held_row_is_merged_after_it(tmp_path: Path, engi
     """Rows that meet a stored document are merged when the load ends; a later line that shares only a new key
     with such a row (here the record id) must wait for it, or it would be stored first and the earlier line
     merged over it. Blocks are small, so the two lines are written in different chunks."""
-    from tests.conftest import assert_identities_unique
     from warehouse.ingest import content_hash
 
     first = _write(tmp_path / "base.jsonl", [_rec(i, doi=f"10.1000/base.{i}") for i in range(12)])
