@@ -53,29 +53,13 @@ def build_landing(out: Path, copies: int, first_copy: int = 0) -> int:
     return n
 
 
-_PRELOAD = """
-import sys
-from pathlib import Path
-sys.path.insert(0, sys.argv[3])
-from warehouse.db import connect_writer
-from warehouse.ingest import ingest_file
-from warehouse.migrate import migrate
-con = connect_writer(Path(sys.argv[1]))
-migrate(con)
-rep = ingest_file(con, Path(sys.argv[2]))
-con.execute("CHECKPOINT")
-print(rep.docs_new)
-"""
-
-
 def preload(db: Path, tmp: Path, copies: int) -> int:
     """Fill the warehouse with `copies` other copies of the corpus, in a child process (its memory is not ours)."""
     landing = tmp / "preload-landing.jsonl"
     build_landing(landing, copies, first_copy=100)
-    out = subprocess.run([sys.executable, "-c", _PRELOAD, str(db), str(landing), str(ROOT)],
-                         capture_output=True, text=True, check=True)
+    loaded = load_in_child(db, landing, "auto", {})
     landing.unlink()
-    return int(out.stdout.split()[-1])
+    return loaded["docs_new"]
 
 
 def main() -> None:
@@ -146,6 +130,7 @@ start = time.perf_counter()
 rep = ingest_file(con, landing, fmt="landing", engine=engine, **extra)
 secs = time.perf_counter() - start
 cpu = time.process_time() - cpu0
+con.execute("CHECKPOINT")
 con.close()
 print(json.dumps({
     "seconds": round(secs, 2), "documents_per_second": round(rep.rows_loaded / secs), "cpu_seconds": round(cpu, 2),
@@ -159,18 +144,24 @@ print(json.dumps({
 """
 
 
+def load_in_child(db: Path, landing: Path, engine: str, extra: dict) -> dict:
+    """Load the landing file into `db` in a fresh process, as `futurescan ingest` runs (the clock covers the load
+    only, not the imports); its figures and counts."""
+    out = subprocess.run([sys.executable, "-c", _TIMED, str(ROOT), str(db), str(landing), engine, json.dumps(extra)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def timed_load(seed: Path | None, db: Path, landing: Path, args: argparse.Namespace) -> dict:
-    """One timed load of the landing file into a fresh warehouse (a copy of `seed` when preloaded), in a fresh
-    process as `futurescan ingest` runs: the clock covers the load only, not the imports."""
+    """One timed load of the landing file into a fresh warehouse (a copy of `seed` when preloaded)."""
     if seed is not None:
         shutil.copyfile(seed, db)
     extra: dict = {"block_bytes": args.block_mb << 20} if args.block_mb else {}
     if args.workers:
         extra["workers"] = args.workers
-    out = subprocess.run([sys.executable, "-c", _TIMED, str(ROOT), str(db), str(landing), args.engine, json.dumps(extra)],
-                         capture_output=True, text=True, check=True)
+    result = load_in_child(db, landing, args.engine, extra)
     db.unlink()
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 if __name__ == "__main__":
