@@ -142,8 +142,10 @@ def test_duplicate_rows_within_one_file_collapse(warehouse_con: Any, make_record
 _KILL_SCRIPT = """
 import os, sys
 from pathlib import Path
+from warehouse import ingest
 from warehouse.db import connect_writer
 from warehouse.ingest import ingest_file
+ingest.SEGMENT_BYTES = int(sys.argv[3])
 con = connect_writer(Path(sys.argv[1]))
 def die(stage, n):
     if n >= 2000:
@@ -152,7 +154,8 @@ ingest_file(con, Path(sys.argv[2]), chunk_size=1000, progress=die)
 """
 
 
-def test_load_killed_half_way_leaves_warehouse_as_it_was(tmp_path: Path, make_record: Any) -> None:
+@pytest.mark.parametrize("segment_bytes", [1 << 30, 1])  # 1: chunks already written when the load dies
+def test_load_killed_half_way_leaves_warehouse_as_it_was(tmp_path: Path, make_record: Any, segment_bytes: int) -> None:
     db = tmp_path / "w.duckdb"
     con = connect_writer(db)
     migrate(con)
@@ -160,7 +163,7 @@ def test_load_killed_half_way_leaves_warehouse_as_it_was(tmp_path: Path, make_re
     before = snapshot(con)
     con.close()
     big = write_jsonl(tmp_path / "big.jsonl", [make_record() for _ in range(5000)])
-    proc = subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(db), str(big)], cwd=Path(__file__).parents[2],
+    proc = subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(db), str(big), str(segment_bytes)], cwd=Path(__file__).parents[2],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 9, proc.stderr
     con = connect_writer(db)

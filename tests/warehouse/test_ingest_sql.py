@@ -341,16 +341,21 @@ def test_auto_engine_takes_sql_for_landing_files_only(tmp_path: Path) -> None:
         ingest_file(con, f, fmt="hn_frontpage", engine="sql")
 
 
-@pytest.mark.parametrize("held", [None, 1])
-def test_chains_across_chunks_end_in_one_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int | None) -> None:
+@pytest.mark.parametrize(("held", "segment"), [(None, None), (1, None), (None, 1), (1, 1)])
+def test_chains_across_chunks_end_in_one_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int | None, segment: int | None
+) -> None:
     """A duplicate that brings a new key, a later row that has only that key, a row meeting a document stored by
     an earlier file, a later line rewriting a record: however the file is cut into blocks, the chain ends in
     one document, a later line's text wins, and no key or record is stored twice. With `held` = 1 the rows
-    held for the final merge are merged chunk by chunk instead."""
+    held for the final merge are merged chunk by chunk instead; with `segment` = 1 every chunk is written on
+    its own (as in a file larger than a segment) instead of the whole file at once."""
     from warehouse import ingest
 
     if held is not None:
         monkeypatch.setattr(ingest, "MAX_HELD_ROWS", held)
+    if segment is not None:
+        monkeypatch.setattr(ingest, "SEGMENT_BYTES", segment)
 
     base = [_rec(i, doi=f"10.1000/base.{i}") for i in range(12)]
     lines: list[Any] = [_rec(100 + i) for i in range(30)]
@@ -381,12 +386,19 @@ def test_chains_across_chunks_end_in_one_document(tmp_path: Path, monkeypatch: p
         con.close()
 
 
+@pytest.mark.parametrize("segment", [None, 1])
 @pytest.mark.parametrize("engine", ["sql", "python"])
-def test_a_later_line_meeting_a_held_row_is_merged_after_it(tmp_path: Path, engine: str) -> None:
+def test_a_later_line_meeting_a_held_row_is_merged_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, segment: int | None
+) -> None:
     """Rows that meet a stored document are merged when the load ends; a later line that shares only a new key
     with such a row (here the record id) must wait for it, or it would be stored first and the earlier line
-    merged over it. Blocks are small, so the two lines are written in different chunks."""
+    merged over it. Blocks are small; with `segment` = 1 the two lines are also written in different chunks."""
+    from warehouse import ingest
     from warehouse.ingest import content_hash
+
+    if segment is not None:
+        monkeypatch.setattr(ingest, "SEGMENT_BYTES", segment)
 
     first = _write(tmp_path / "base.jsonl", [_rec(i, doi=f"10.1000/base.{i}") for i in range(12)])
     lines: list[Any] = [_rec(100 + i) for i in range(30)]
@@ -405,3 +417,46 @@ def test_a_later_line_meeting_a_held_row_is_merged_after_it(tmp_path: Path, engi
                          "WHERE s.source_id = 'mirror'").fetchall()
     assert mirror == [("10.1000/base.3", content_hash(later["title"], later["abstract"], None))]
     con.close()
+
+
+@pytest.mark.parametrize("engine", ["sql", "python"])
+def test_a_files_own_duplicates_are_merged_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """A file is written a segment at a time: its own duplicates are found before any row is written, so the
+    load only appends new documents (a rewritten row would make DuckDB's commit append the whole load again).
+    Written chunk by chunk instead, the same file must end in the same documents, the duplicates counted as
+    merges into documents the load had already written (a new version, the earlier text in the history).
+    (Where a later line brings a better key or an earlier primary record, the two can differ: a stored
+    document keeps its id and its primary record.)"""
+    from warehouse import ingest
+
+    lines: list[Any] = [_rec(100 + i) for i in range(30)]
+    lines[12] = dict(lines[2], abstract="The same record, rewritten later.", keywords=["memristor"])
+    lines[4] = _rec(104, doi="10.1000/dup.4")
+    lines[25] = _rec(300, source="mirror", doi="10.1000/dup.4", authors="Li Wei;Zhang San", abstract=None)
+    lines[27] = dict(lines[6], categories=["cs.ET"], countries="China")
+    lines += [dict(lines[9]), b'{"broken', _rec(302, kind="blog")]
+    f = _write(tmp_path / "dups.jsonl", lines)
+    states, reports = [], []
+    for segment in (None, 1):
+        if segment is not None:
+            monkeypatch.setattr(ingest, "SEGMENT_BYTES", segment)
+        con = connect_writer(tmp_path / f"w{segment}.duckdb")
+        migrate(con)
+        reports.append(ingest_file(con, f, engine=engine, chunk_size=4, block_bytes=2000))
+        assert_identities_unique(con)
+        state = _state(con)
+        state.pop("landing_files")
+        state["versions"] = con.execute("SELECT sum(version - 1) FROM documents").fetchall()
+        state["documents"] = sorted(map(repr, con.execute("SELECT * EXCLUDE (version, first_seen, last_seen, updated_at) "
+                                                          "FROM documents").fetchall()))
+        states.append(state)
+        con.close()
+    whole, chunked = reports
+    assert whole.docs_updated == 0 and states[0].pop("document_history") == [] and states[0].pop("versions") == [(0,)]
+    assert len(states[1].pop("document_history")) == states[1].pop("versions")[0][0] >= 1
+    assert states[0] == states[1]
+    assert whole.docs_updated == whole.docs_unchanged == 0  # every document written once, already merged
+    assert chunked.docs_updated + chunked.docs_unchanged >= 2
+    assert whole.docs_new == chunked.docs_new == len(states[0]["documents"])
