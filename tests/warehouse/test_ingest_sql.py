@@ -460,3 +460,25 @@ def test_a_files_own_duplicates_are_merged_before_anything_is_written(
     assert whole.docs_updated == whole.docs_unchanged == 0  # every document written once, already merged
     assert chunked.docs_updated + chunked.docs_unchanged >= 2
     assert whole.docs_new == chunked.docs_new == len(states[0]["documents"])
+
+
+def test_judged_blocks_come_in_file_order_from_several_workers(tmp_path: Path) -> None:
+    """Blocks judged on several threads are handed over in file order, as one thread would; a consumer that
+    stops early leaves no judging thread behind."""
+    import datetime as dt
+    import threading
+
+    f = _write(tmp_path / "a.jsonl", [_rec(i) if i % 7 else b"{bad" for i in range(60)])
+    now = dt.datetime(2026, 1, 1)
+
+    def summary(workers: int) -> list[tuple]:
+        return [(b.first_line, b.last_line, b.table.column("doc_id").to_pylist(), b.python_lines)
+                for b in ingest_sql.staged_blocks(f, now, block_bytes=2500, workers=workers)]
+
+    one = summary(0)
+    assert len(one) >= 5
+    assert summary(3) == one
+    blocks = ingest_sql.staged_blocks(f, now, block_bytes=2500, workers=2)
+    next(blocks)
+    blocks.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("futurescan-ingest-judge")]
