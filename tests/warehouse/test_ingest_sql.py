@@ -161,6 +161,8 @@ def _edge_cases() -> list[Any]:
         r(source_record_id=None, kind="news", url="https://e.com/ü?q=ü"),
         r(source_record_id=None, kind="news", url="https://user@e.com/x"),
         r(source_record_id=None, kind="news", url="HTTPS://E.COM"),
+        r(source_record_id=None, kind="news", url="item?id=25007697"), r(source_record_id=None, kind="news", url="/a/b"),
+        r(source_record_id=None, kind="news", url="httpſ://e.com/x?b=1&a=2"),  # re.I: 'ſ' matches 's'
         r(source_record_id=None, kind="news", title="Keyless news item", url=None),
         r(source_record_id="x" * 130), r(source="s" * 201), r(source=""), r(source_record_id="y" * 2001),
         r(url="u" * 4001), r(doi="1" * 501), r(arxiv_id="2" * 101), r(pmid="3" * 41),

@@ -191,7 +191,10 @@ WITH lines AS (  -- txt is NULL for bad UTF-8 and over-long lines; blank lines a
         fs_arxiv(arxiv_text) AS arxiv_id,
         CASE WHEN regexp_full_match(pmid_plain, '[0-9]{1,9}') THEN nullif(ltrim(pmid_plain, '0'), '') END AS pmid,
         CASE WHEN route <> 'ok' OR url IS NULL OR url = '' THEN NULL
-             ELSE coalesce(fs_url_of(url_parts), fs_py_canonical_url(url)) END AS canonical,
+             ELSE coalesce(fs_url_of(url_parts),
+                           -- not http(s) at all (a relative link, say): canonical_url says None without Python
+                           CASE WHEN fs_ascii(left(url, 8)) AND NOT regexp_matches(url, '^[hH][tT][tT][pP][sS]?://')
+                                THEN NULL ELSE fs_py_canonical_url(url) END) END AS canonical,
         CASE WHEN route <> 'ok' OR kind <> 'paper' THEN NULL
              WHEN title_words IS NOT NULL THEN fs_title_key_of_words(title_words)
              ELSE fs_py_title_key(title) END AS title_key,
