@@ -212,3 +212,22 @@ def test_real_corpora_load_without_rejects(warehouse_con: Any, folder: str, name
     nulls = warehouse_con.execute("SELECT count(*) FROM documents WHERE title IS NULL OR language IS NULL").fetchone()[0]
     assert nulls == 0
     assert os.path.exists(path)
+
+
+def test_a_bulk_load_commits_into_the_warehouse_file_and_restores_the_settings(tmp_path: Path, make_record: Any) -> None:
+    """A large load checkpoints at commit (its rows compressed into the file, not copied into the write-ahead
+    log first), and the settings it changes for that are put back afterwards."""
+    db = tmp_path / "w.duckdb"
+    con = connect_writer(db)
+    migrate(con)
+    settings = "SELECT current_setting('checkpoint_threshold'), current_setting('enable_optimistic_write')"
+    before = con.execute(settings).fetchall()
+    text = "We evaluate spiking neural networks on memristor crossbars at scale. " * 40
+    big = write_jsonl(tmp_path / "big.jsonl", [make_record(abstract=text) for _ in range(3000)])
+    rep = ingest_file(con, big)
+    assert rep.rows_loaded == 3000
+    wal = db.with_name(db.name + ".wal")
+    assert not wal.exists() or wal.stat().st_size < 1_000_000
+    assert db.stat().st_size > 1_000_000
+    assert con.execute(settings).fetchall() == before
+    con.close()
