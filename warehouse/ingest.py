@@ -942,7 +942,9 @@ def _bulk_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
       uncompressed, into the write-ahead log: with the default thresholds DuckDB wrote a 277 MB log for the
       168k-paper file and compressed it all again at the next checkpoint (0.5–0.7 s more for the same load).
     """
-    names = ("enable_progress_bar", "enable_optimistic_write", "checkpoint_threshold", "auto_checkpoint_skip_wal_threshold")
+    names = (
+        "enable_progress_bar", "enable_optimistic_write", "checkpoint_threshold", "auto_checkpoint_skip_wal_threshold",
+    )
     before = con.execute("SELECT " + ", ".join(f"current_setting('{n}')::VARCHAR" for n in names)).fetchall()[0]
     con.execute("SET enable_progress_bar = false")
     con.execute("SET enable_optimistic_write = false")
@@ -1024,8 +1026,9 @@ def _load_sql(
     max_lines: int | None,
     progress: Progress | None,
 ) -> None:
-    """The set-based path for landing files (see warehouse.ingest_sql): SQL judges and prepares the rows in a
-    background thread, the Python path takes the lines SQL leaves, and each block is written as one chunk."""
+    """The set-based path for landing files (see warehouse.ingest_sql): SQL judges and prepares the rows in
+    background threads, the Python path takes the lines SQL leaves, and the prepared rows are written a segment
+    at a time (`_Segments`)."""
     now = dt.datetime.now().replace(microsecond=0)
     started = time.perf_counter()
     rejects: list[tuple[int, str, str]] = []

@@ -298,6 +298,7 @@ def stage_block(con: duckdb.DuckDBPyConnection, block: pa.Table, now: dt.datetim
 
 
 def _staged(blocks: Iterator[pa.Table], now: dt.datetime) -> Iterator[StagedBlock]:
+    """Judge blocks one after another on one connection, in the caller's thread."""
     con = parser_connection()
     try:
         for block in blocks:
@@ -320,8 +321,9 @@ def staged_blocks(
     every DuckDB thread, Arrow conversions, and the Python functions (they hold the GIL). A single connection
     judging one block at a time leaves a core idle for those; two blocks in flight keep both busy (the 168k-paper
     file: about 0.8 s less). These parts cost ~0.3 s of CPU a block, hence blocks of 64 MB rather than smaller
-    ones. Reading the next block happens here, in the consumer's thread, while the workers judge. An error in a worker is raised here; a consumer that stops early interrupts the workers.
-    With `workers` 0 each block is judged when the consumer asks for it, in the consumer's thread.
+    ones. Reading the next block happens here, in the consumer's thread, while the workers judge. An error in a
+    worker is raised here; a consumer that stops early interrupts the workers. With `workers` 0 each block is
+    judged when the consumer asks for it, in the consumer's thread.
     """
     blocks = line_blocks(path, block_bytes, max_lines)
     if workers <= 0:
