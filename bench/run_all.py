@@ -469,14 +469,13 @@ def render() -> str:
         w("  that left a core idle; 64 MB blocks (smaller ones cost ~0.3 s of CPU each in those parts). Kept.")
         w("- Together: 9.84 / 8.86 / 9.50 / 8.60 s before, 8.32 / 8.66 / 7.78 / 7.68 s after (ratio 1.02–1.22, median")
         w("  1.15), on a day when other tenants kept the load average at 1.2–1.9.")
-        w("- Row groups of 30,720 rows instead of DuckDB's 122,880 (`warehouse/db.py` `ROW_GROUP_ROWS`; DuckDB takes")
-        w("  the size only on ATTACH, so the writer attaches the file): a commit compresses one row group per task,")
-        w("  and the 168k-document load made two, so one core did most of a 2 s commit; now six (commit 1.4–1.6 s).")
-        w("  Against the code before it, alternated: 9.69 / 7.91 / 8.25 s before, 7.75 / 7.99 / 7.66 s after. The")
-        w("  file is ~5% larger. Kept.")
         w("- Measured and not kept: optimistic writes with the buffered write (the insert then compresses on one")
         w("  core: slower); rewriting the violation list, string stripping and list splitting without lambdas or")
-        w("  with cheaper pre-checks (≤ 1 µs a row each, inside the noise).")
+        w("  with cheaper pre-checks (≤ 1 µs a row each, inside the noise); row groups of 30,720 rows instead of")
+        w("  122,880 (the commit compresses one row group per task, and this load makes two: commit 1.4–1.6 s")
+        w("  instead of ~2.1 s, the load 6–10% faster, the file 5% larger). DuckDB takes that size only when a")
+        w("  file is attached with ATTACH, and a file attached by two DuckDB instances in one process conflicts:")
+        w("  the scan's concurrent crawl sessions then waited out their writer timeout. Reverted.")
         w("")
         w("The same code's CPU time for the same load moves between ~10 and ~15 s with the machine's other load (two")
         w("cores shared with other tenants), so its rate moves between ~16,000 and ~25,000 documents/s; the median")
@@ -669,13 +668,15 @@ def render() -> str:
 
 RECOMMENDATIONS = [
     "**Ingest rate** — the 168k-row load is CPU-bound on the two cores (~12–14 s of CPU: judging about 60%, "
-    "then the commit's compression, ~1.5 s), so its rate follows the machine's other load. What "
+    "then the commit's compression, ~2 s on about one core), so its rate follows the machine's other load. What "
     "would move it: (1) overlap the compression with judging: it now runs after judging, because rows are written "
     "only once the whole file's keys are known; a cheap key pass before the load (identifiers and title words "
     "only, ~5 µs a row) would let earlier blocks be written, with optimistic writes, while later ones are judged "
     "(an oracle for the duplicates on the 900k-row copies gave ~10%); (2) less CPU per row in "
     "`ingest_landing.sql`, where no expression dominates (of ~40 µs: JSON parsing ~6, content hash and whitespace "
-    "squash ~6, title key ~4.5, canonical URL ~4).",
+    "squash ~6, title key ~4.5, canonical URL ~4); (3) smaller row groups let the commit compress on both cores "
+    "(measured: 6–10% faster), but DuckDB sets them only on ATTACH, which would need one shared DuckDB instance "
+    "per process for the writer's sessions.",
     "**Clustering memory at 1M** — done: `warehouse/topics_store.py` `load_embeddings` joins and sorts only the "
     "ids, streams the vectors in batches and places them by position into one preallocated float32 matrix (the "
     "loader table in §4 measures it against the JOIN + ORDER BY loader it replaced). What remains of the peak "

@@ -18,11 +18,6 @@ from pathlib import Path
 import duckdb
 
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-# Rows per row group in what the writer stores (DuckDB's default is 122,880). A commit or checkpoint compresses
-# new row groups in parallel, one task each: a 168k-document load made 2 (one core busy for most of its 2 s
-# commit), at this size 6 (commit 1.4-1.5 s, the load ~10% faster). The file grows ~5%. DuckDB takes the size
-# only when a database is attached, so the writer attaches the file instead of opening it directly.
-ROW_GROUP_ROWS = 30_720
 
 
 class WarehouseError(RuntimeError):
@@ -45,26 +40,15 @@ def _is_lock_error(exc: Exception) -> bool:
 def connect_writer(db_path: Path) -> duckdb.DuckDBPyConnection:
     """Open the live warehouse for writing, creating it (and its folder) when absent."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config=dict(_CONFIG))
     try:
-        con.execute(f"ATTACH '{_quoted(db_path)}' AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
-        con.execute("USE warehouse")
+        return duckdb.connect(str(db_path), config=dict(_CONFIG))
     except duckdb.IOException as exc:
-        con.close()
         if _is_lock_error(exc):
             raise WarehouseBusy(
                 f"another futurescan process is writing {db_path}; wait for it to finish "
                 f"(read commands keep working on the published copy). DuckDB said: {exc}"
             ) from exc
         raise
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,32 @@ def test_db_migrate_reports_what_it_applies(home: Path) -> None:
     assert "applied 001_core" in first.output
     again = runner.invoke(app, ["db", "migrate"])
     assert again.exit_code == 0 and f"({total} migrations; 0 applied now)" in again.output
+
+
+def test_writer_sessions_of_one_process_can_overlap(tmp_path: Path) -> None:
+    """The scan's crawl jobs open short writer sessions from threads of one process, sometimes at once: a second
+    session must not find the file locked by the first (only another process is locked out)."""
+    import threading
+
+    from warehouse.db import connect_writer
+    from warehouse.migrate import migrate
+
+    db = tmp_path / "w.duckdb"
+    first = connect_writer(db)
+    migrate(first)
+    errors: list[BaseException] = []
+
+    def second_session() -> None:
+        try:
+            con = connect_writer(db)
+            con.execute("INSERT INTO scans (scan_id, started_at, status) VALUES ('b', now(), 'running')")
+            con.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=second_session)
+    thread.start()
+    thread.join(timeout=60)
+    assert not errors
+    assert first.execute("SELECT scan_id FROM scans").fetchall() == [("b",)]
+    first.close()
