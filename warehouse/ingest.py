@@ -780,6 +780,18 @@ class _Segments:
             self.tables, self.bytes = [], 0
             _write_chunk(self.con, table, self.now, self.report, self.deferred)
 
+    def finish(self, phases: dict[str, float] | None = None) -> None:
+        """The end of a load: write what is buffered, then merge the held rows; their times go to `phases`
+        ('writing', 'merging held rows') when given."""
+        mark = time.perf_counter()
+        self.flush()
+        if phases is not None:
+            phases["writing"] = phases.get("writing", 0.0) + time.perf_counter() - mark
+        mark = time.perf_counter()
+        self.deferred.finish(self.now, self.report)
+        if phases is not None:
+            phases["merging held rows"] = time.perf_counter() - mark
+
 
 def _write_chunk(
     con: duckdb.DuckDBPyConnection, table: pa.Table, now: dt.datetime, report: IngestReport, deferred: _Deferred
@@ -1011,8 +1023,7 @@ def _load(
             segments.add(chunk)
             if progress:
                 progress("rows", report.rows_total)
-        segments.flush()
-        segments.deferred.finish(now, report)
+        segments.finish()
         report.rows_python = report.rows_total
         _finish(con, report, rejects, sources, now, started, progress)
 
@@ -1062,12 +1073,7 @@ def _load_sql(
             phases["writing"] = phases.get("writing", 0.0) + time.perf_counter() - mark
             if progress:
                 progress("rows", report.rows_total)
-        mark = time.perf_counter()
-        segments.flush()
-        phases["writing"] = phases.get("writing", 0.0) + time.perf_counter() - mark
-        mark = time.perf_counter()
-        segments.deferred.finish(now, report)
-        phases["merging held rows"] = time.perf_counter() - mark
+        segments.finish(phases)
         rejects.sort(key=lambda r: r[0])
         _finish(con, report, rejects, sources, now, started, progress)
         mark = time.perf_counter()
