@@ -266,9 +266,8 @@ def writer_statements(con: Any, base_path: Path, copy_no: int, rows: int = 20_00
         ingest._Deferred(con)  # the (empty) table of held rows' keys the check reads; rolled back below
         timed("colliding-keys check", ingest._COLLIDING_LINES.format(rows="_fs_rows"))
         timed("insert documents", ingest._INSERT_SIMPLE + simple, {"now": now})
-        timed("insert document_keys", f"INSERT INTO document_keys SELECT unnest(keys) AS key, doc_id {simple}")
-        timed("insert document_sources",
-              f"INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen {simple}")
+        timed("insert document_keys", ingest._INSERT_SIMPLE_KEYS + simple)
+        timed("insert document_sources", ingest._INSERT_SIMPLE_SOURCES + simple)
     finally:
         con.execute("ROLLBACK")
         con.unregister("_fs_rows")

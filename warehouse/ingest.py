@@ -699,6 +699,8 @@ SELECT doc_id, kind, language, language_detected, title, abstract, body, publish
        authors, affiliations, countries, categories, keywords, url, arxiv_id, doi, pmid, source, record_id,
        extra_json::JSON, content_hash, 1, seen, seen, $now
 """
+_INSERT_SIMPLE_KEYS = "INSERT INTO document_keys SELECT unnest(keys) AS key, doc_id "
+_INSERT_SIMPLE_SOURCES = "INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen "
 
 
 MAX_HELD_ROWS = 200_000  # rows held for the final merge before they are merged at once (memory)
@@ -806,8 +808,8 @@ def _write_chunk(
         simple = _SIMPLE.format(rows="_fs_rows")
         if total > colliding:
             con.execute(_INSERT_SIMPLE + simple, {"now": now})
-            con.execute(f"INSERT INTO document_keys SELECT unnest(keys) AS key, doc_id {simple}")
-            con.execute(f"INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen {simple}")
+            con.execute(_INSERT_SIMPLE_KEYS + simple)
+            con.execute(_INSERT_SIMPLE_SOURCES + simple)
             report.docs_new += total - colliding
             report.rows_loaded += total - colliding
         if colliding:
