@@ -712,13 +712,12 @@ class _Deferred:
     A merge runs a few statements that each scan the documents table (and the rows the load has added so far), so
     merging once per load instead of once per chunk saves most of the merge time on a large warehouse (a million
     documents: 13 s of 32 s). Later rows sharing a key with a held row are held too, so every merge still happens
-    in line order (the later text wins). Past `max_rows` held rows, they are merged at once, which keeps that
+    in line order (the later text wins). Past `MAX_HELD_ROWS` held rows, they are merged at once, which keeps that
     order and bounds the memory they take.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, max_rows: int | None = None) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self.max_rows = MAX_HELD_ROWS if max_rows is None else max_rows
         self.tables: list[pa.Table] = []
         con.execute("CREATE OR REPLACE TEMP TABLE _fs_deferred_keys (key VARCHAR)")
 
@@ -818,7 +817,7 @@ def _write_chunk(
         con.execute("DROP TABLE _fs_colliding")
     finally:
         con.unregister("_fs_rows")
-    if deferred.rows >= deferred.max_rows:
+    if deferred.rows >= MAX_HELD_ROWS:
         deferred.merge(now, report)
 
 
