@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,6 +19,12 @@ from pathlib import Path
 import duckdb
 
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# Rows per row group in what the writer stores (DuckDB's default is 122,880). A commit compresses new row groups
+# in parallel, one task each: a 168k-document load made 2 (one core idle for most of its 2 s commit), at this
+# size 6 (commit ~1.5 s, the load ~10% faster; the file ~4% larger). DuckDB takes the size only when a database
+# is attached, so the writer attaches the file (see connect_writer).
+ROW_GROUP_ROWS = 30_720
+WAREHOUSE_ALIAS = "warehouse"
 
 
 class WarehouseError(RuntimeError):
@@ -34,21 +41,43 @@ class WarehouseMissing(WarehouseError):
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "being used" in text
+    return "lock" in text or "conflict" in text or "being used" in text or "already attached" in text
 
 
 def connect_writer(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the live warehouse for writing, creating it (and its folder) when absent."""
+    """Open the live warehouse for writing, creating it (and its folder) when absent.
+
+    The file is attached (with ROW_GROUP_ROWS) to an in-memory DuckDB instance named after the file, and made the
+    connection's default database. Every writer connection of one process to one file gets that same instance
+    (DuckDB shares a named in-memory database within a process), as `duckdb.connect(path)` would: the scan's
+    crawl jobs open writer sessions from several threads at once, and two instances attaching one file in one
+    process lock each other out. Another process is locked out, as before.
+    """
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    resolved = db_path.resolve()
+    instance = ":memory:futurescan-" + hashlib.sha1(str(resolved).encode()).hexdigest()[:16]
+    con = duckdb.connect(instance, config=dict(_CONFIG))
     try:
-        return duckdb.connect(str(db_path), config=dict(_CONFIG))
+        con.execute(
+            f"ATTACH IF NOT EXISTS '{_quoted(resolved)}' AS {WAREHOUSE_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+        )
+        con.execute(f"USE {WAREHOUSE_ALIAS}")
     except duckdb.IOException as exc:
+        con.close()
         if _is_lock_error(exc):
             raise WarehouseBusy(
                 f"another futurescan process is writing {db_path}; wait for it to finish "
                 f"(read commands keep working on the published copy). DuckDB said: {exc}"
             ) from exc
         raise
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 @dataclass(frozen=True)
@@ -73,7 +102,8 @@ def connect_reader(db_path: Path, published_path: Path) -> tuple[duckdb.DuckDBPy
             con = duckdb.connect(str(db_path), read_only=True, config=dict(_CONFIG))
             mtime = dt.datetime.fromtimestamp(db_path.stat().st_mtime)
             return con, ReaderInfo(db_path, True, mtime)
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
+            # ResourceInUse: this very process holds the file for writing (the writer has it attached)
             if not _is_lock_error(exc):
                 raise
     if published_path.exists():

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -99,3 +100,44 @@ def test_writer_sessions_of_one_process_can_overlap(tmp_path: Path) -> None:
     assert not errors
     assert first.execute("SELECT scan_id FROM scans").fetchall() == [("b",)]
     first.close()
+
+
+def test_the_writer_stores_row_groups_of_the_configured_size_and_closes_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row groups come from ROW_GROUP_ROWS (DuckDB's default would put these rows in one group), and what the
+    writer committed is in the file for a plain DuckDB connection once the writer is closed."""
+    import duckdb
+
+    from warehouse import db as wdb
+
+    monkeypatch.setattr(wdb, "ROW_GROUP_ROWS", 2048)
+    path = tmp_path / "rg.duckdb"
+    con = wdb.connect_writer(path)
+    con.execute("CREATE TABLE t AS SELECT range AS x FROM range(5000)")
+    con.execute("CHECKPOINT")
+    groups = con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('t')").fetchall()[0][0]
+    con.close()
+    assert groups == 3
+    with duckdb.connect(str(path), read_only=True) as plain:
+        assert plain.execute("SELECT count(*), sum(x) FROM t").fetchall() == [(5000, sum(range(5000)))]
+
+
+def test_a_reader_in_the_writing_process_reads_the_published_copy(tmp_path: Path) -> None:
+    """While this process holds the live file for writing, a reader opened here falls back to the published copy
+    (and says so) instead of failing."""
+    from warehouse.db import connect_reader, connect_writer, publish
+    from warehouse.migrate import migrate
+
+    live, published = tmp_path / "w.duckdb", tmp_path / "published" / "w.duckdb"
+    writer = connect_writer(live)
+    migrate(writer)
+    publish(writer, live, published)
+    writer.execute("INSERT INTO scans (scan_id, started_at, status) VALUES ('after', now(), 'running')")
+    reader, info = connect_reader(live, published)
+    try:
+        assert not info.live and info.path == published
+        assert reader.execute("SELECT count(*) FROM scans").fetchall() == [(0,)]
+    finally:
+        reader.close()
+        writer.close()
