@@ -69,11 +69,22 @@ def connect_writer(db_path: Path) -> duckdb.DuckDBPyConnection:
                 f"another futurescan process is writing {db_path}; wait for it to finish "
                 f"(read commands keep working on the published copy). DuckDB said: {exc}"
             ) from exc
-        raise
+        raise _unreadable(db_path, exc) from exc
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _unreadable(path: Path, exc: Exception) -> Exception:
+    """A clear error for a warehouse file DuckDB cannot open (not a database, another format version ...)."""
+    if "not a valid duckdb database" in str(exc).lower():
+        return WarehouseError(
+            f"{path} is not a DuckDB database file, so futurescan cannot use it as its warehouse and leaves it "
+            "untouched: move it aside (a new warehouse is then created there), or set FUTURESCAN_HOME to another "
+            f"folder. DuckDB said: {exc}"
+        )
+    return WarehouseError(f"cannot open the warehouse {path}. DuckDB said: {exc}")
 
 
 def _quoted(path: Path) -> str:
@@ -105,9 +116,12 @@ def connect_reader(db_path: Path, published_path: Path) -> tuple[duckdb.DuckDBPy
         except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
             # ResourceInUse: this very process holds the file for writing (the writer has it attached)
             if not _is_lock_error(exc):
-                raise
+                raise _unreadable(db_path, exc) from exc
     if published_path.exists():
-        con = duckdb.connect(str(published_path), read_only=True, config=dict(_CONFIG))
+        try:
+            con = duckdb.connect(str(published_path), read_only=True, config=dict(_CONFIG))
+        except duckdb.IOException as exc:
+            raise _unreadable(published_path, exc) from exc
         mtime = dt.datetime.fromtimestamp(published_path.stat().st_mtime)
         return con, ReaderInfo(published_path, False, mtime)
     if db_path.exists():

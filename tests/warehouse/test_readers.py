@@ -141,3 +141,19 @@ def test_a_reader_in_the_writing_process_reads_the_published_copy(tmp_path: Path
     finally:
         reader.close()
         writer.close()
+
+
+def test_a_file_that_is_not_a_warehouse_gets_a_clear_error_and_is_left_untouched(home: Path) -> None:
+    from warehouse.db import WarehouseError, connect_reader, connect_writer
+
+    bad = home / "warehouse.duckdb"
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_bytes(b"these bytes are not a DuckDB database\n")
+    with pytest.raises(WarehouseError, match="is not a DuckDB database file"):
+        connect_writer(bad)
+    with pytest.raises(WarehouseError, match="is not a DuckDB database file"):
+        connect_reader(bad, home / "published" / "warehouse.duckdb")
+    result = CliRunner().invoke(app, ["db", "migrate"])
+    assert result.exit_code != 0
+    assert "is not a DuckDB database file" in " ".join(result.output.split())
+    assert bad.read_bytes() == b"these bytes are not a DuckDB database\n"
