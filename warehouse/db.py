@@ -21,7 +21,7 @@ import duckdb
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 # Rows per row group in what the writer stores (DuckDB's default is 122,880). A commit compresses new row groups
 # in parallel, one task each: a 168k-document load made 2 (one core idle for most of its 2 s commit), at this
-# size 6 (commit ~1.5 s, the load ~10% faster; the file ~4% larger). DuckDB takes the size only when a database
+# size 6 (commit ~1.4 s, the load ~6-10% faster; the file ~5% larger). DuckDB takes the size only when a database
 # is attached, so the writer attaches the file (see connect_writer).
 ROW_GROUP_ROWS = 30_720
 WAREHOUSE_ALIAS = "warehouse"
