@@ -106,24 +106,25 @@ class ReaderInfo:
         return f"data as of {stamp} (published copy; a scan is writing the live warehouse)"
 
 
+def _read_only(path: Path, live: bool) -> tuple[duckdb.DuckDBPyConnection, ReaderInfo]:
+    con = duckdb.connect(str(path), read_only=True, config=dict(_CONFIG))
+    return con, ReaderInfo(path, live, dt.datetime.fromtimestamp(path.stat().st_mtime))
+
+
 def connect_reader(db_path: Path, published_path: Path) -> tuple[duckdb.DuckDBPyConnection, ReaderInfo]:
     """Open the live warehouse read-only, or the published copy while a writer holds the live one."""
     if db_path.exists():
         try:
-            con = duckdb.connect(str(db_path), read_only=True, config=dict(_CONFIG))
-            mtime = dt.datetime.fromtimestamp(db_path.stat().st_mtime)
-            return con, ReaderInfo(db_path, True, mtime)
+            return _read_only(db_path, live=True)
         except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
             # ResourceInUse: this very process holds the file for writing (the writer has it attached)
             if not _is_lock_error(exc):
                 raise _unreadable(db_path, exc) from exc
     if published_path.exists():
         try:
-            con = duckdb.connect(str(published_path), read_only=True, config=dict(_CONFIG))
+            return _read_only(published_path, live=False)
         except duckdb.IOException as exc:
             raise _unreadable(published_path, exc) from exc
-        mtime = dt.datetime.fromtimestamp(published_path.stat().st_mtime)
-        return con, ReaderInfo(published_path, False, mtime)
     if db_path.exists():
         raise WarehouseBusy(
             f"{db_path} is held by a writer and no published copy exists yet at {published_path}; "

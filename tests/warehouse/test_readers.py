@@ -144,6 +144,7 @@ def test_a_reader_in_the_writing_process_reads_the_published_copy(tmp_path: Path
 
 
 def test_a_file_that_is_not_a_warehouse_gets_a_clear_error_and_is_left_untouched(home: Path) -> None:
+    """Writer, reader and CLI all name the file and say what to do; the bytes stay as they were."""
     from warehouse.db import WarehouseError, connect_reader, connect_writer
 
     bad = home / "warehouse.duckdb"
