@@ -1,6 +1,6 @@
 """Benchmark: futurescan's clustering + topic representation against BERTopic on the same precomputed embeddings.
 
-Usage: python bench/cluster_bench.py [--n 10000] [--repeats 3] [--skip-k-study]   (figures only, no assertions)
+Usage: python bench/cluster_bench.py [--n 10000] [--repeats 3] [--skip-k-study] [--sweep-only]   (figures only, no assertions)
 
 Both methods run in a fresh Python process each (as a weekly job starts), fed the same vectors
 (10,000 real conference abstracts embedded once with the configured recipe and cached under
@@ -18,6 +18,10 @@ Labels are scored by one function for both methods:
 - coherence over all documents: every unassigned document is first put in its nearest topic
   (cosine to the topic centroids, 384-d), then the mean pairwise cosine inside each topic,
   weighted by topic size. BERTopic's UMAP is not seeded, so its figures are medians over its runs.
+
+Coherence rises with the number of topics, so the granularity sweep compares the methods at equal
+numbers: BERTopic at several of its settings (HDBSCAN's smallest topic; `nr_topics` set to
+futurescan's default count), futurescan asked for each run's number of topics.
 
 The k study (skipped with --skip-k-study) is how the default number of topics was chosen, on real
 data other than the benchmark's abstracts: two other slices of ../shared/data, k from 0.5 to 4 × √n,
@@ -181,6 +185,75 @@ def child_bertopic(vec_path: str, txt_path: str, out_path: str, n_topics: int) -
     np.save(out_path, labels)
     info = model.get_topic_info()
     _child_report(out_path, t0, labels, [str(n) for n in info["Name"].tolist()[1:6]])
+
+
+# BERTopic's granularity knobs for the sweep: HDBSCAN's smallest topic (its default is 10), and
+# `nr_topics` (merge down to a number of topics), which the sweep sets to futurescan's default count.
+SWEEP_MIN_TOPIC_SIZES = (5, 10, 15, 20, 30)
+SWEEP_REPEATS = 2  # BERTopic's UMAP is not seeded: each setting runs twice
+
+
+def child_bertopic_sweep(vec_path: str, txt_path: str, out_path: str, n_topics: int) -> None:
+    """BERTopic at several granularities in one process (no timing): labels of every run, one row each.
+
+    Settings: each of SWEEP_MIN_TOPIC_SIZES, then `nr_topics=n_topics` (BERTopic's own way to ask for
+    a number of topics: it merges the most similar topics down to it), SWEEP_REPEATS runs each.
+    """
+    import numpy as np
+    from bertopic import BERTopic
+
+    t0 = time.perf_counter()
+    X = np.load(vec_path)
+    docs = read_docs(txt_path)
+    texts = [f"{d['title']}. {d['abstract'] or ''}" for d in docs]
+    settings: list[dict[str, int]] = [{"min_topic_size": m} for m in SWEEP_MIN_TOPIC_SIZES] + [{"nr_topics": n_topics}]
+    rows, names = [], []
+    for setting in settings:
+        for _ in range(SWEEP_REPEATS):
+            model = BERTopic(embedding_model=None, calculate_probabilities=False, verbose=False, **setting)
+            topics, _ = model.fit_transform(texts, embeddings=X)
+            rows.append(np.asarray(topics, dtype=np.int64))
+            names.append(setting)
+    labels = np.vstack(rows)
+    np.save(out_path, labels)
+    _child_report(out_path, t0, labels, [])
+    report = json.loads(Path(out_path + ".json").read_text())
+    Path(out_path + ".json").write_text(json.dumps({**report, "settings": names}), encoding="utf-8")
+
+
+def granularity_sweep(X: Any, vec: Path, txt: Path, default_k: int) -> list[dict[str, Any]]:
+    """Coherence of both methods at equal numbers of topics, over the granularities BERTopic reaches.
+
+    Coherence rises with the number of topics, so only equal numbers compare the methods: each
+    BERTopic run's topic count is given to futurescan (`n_topics`, its configured seed), and the
+    same function scores both.
+    """
+    import numpy as np
+
+    from scoring.cluster import TopicClusterer
+    from scoring.topics_config import load_topics_config
+
+    config = load_topics_config()
+    res = run_child("bertopic_sweep", vec, txt, n_topics=default_k)
+    ours: dict[int, dict[str, float]] = {}
+    out: list[dict[str, Any]] = []
+    for setting, labels in zip(res["settings"], res["labels"], strict=True):
+        k = int(labels.max()) + 1
+        if k not in ours:
+            fit = TopicClusterer.from_config(config.cluster, n_topics=k).fit(X)
+            ours[k] = {"coherence": coherence(X, fit.labels_)["pairwise"], "unassigned": float(np.mean(fit.labels_ < 0)),
+                       "topics": int(fit.n_topics_)}
+        b = coherence(X, labels)["pairwise"]
+        row = {"setting": setting, "topics": k, "bertopic_unassigned": float(np.mean(labels < 0)),
+               "bertopic_coherence": b, "futurescan_topics": ours[k]["topics"],
+               "futurescan_coherence": ours[k]["coherence"], "futurescan_unassigned": ours[k]["unassigned"],
+               "difference": ours[k]["coherence"] - b}
+        out.append(row)
+        name = ", ".join(f"{key}={v}" for key, v in setting.items())
+        print(f"  BERTopic {name:<18} {k:4d} topics, unassigned {row['bertopic_unassigned']:6.1%}, coherence {b:.3f}"
+              f" | futurescan at {k}: {row['futurescan_coherence']:.3f} ({row['difference']:+.3f}), "
+              f"unassigned {row['futurescan_unassigned']:.1%}")
+    return out
 
 
 def _child_report(out_path: str, t0: float, labels: Any, sample_labels: list[str]) -> None:
@@ -393,6 +466,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-k-study", action="store_true")
     parser.add_argument("--k-study-only", action="store_true", help="only the k study (keeps the comparison figures)")
+    parser.add_argument("--sweep-only", action="store_true",
+                        help="only the granularity sweep against BERTopic (keeps the other figures)")
     args = parser.parse_args()
     require_data()
     import numpy as np
@@ -411,6 +486,11 @@ def main() -> None:
     header(f"clustering + representation vs BERTopic, {args.n:,} conference abstracts")
     vec, txt = embeddings(args.n)
     X = np.load(vec)
+    if args.sweep_only:
+        default_k = previous["methods"]["futurescan"]["topics"]
+        previous.pop("machine", None)
+        save("cluster", {**previous, "granularity_sweep": granularity_sweep(X, vec, txt, default_k)})
+        return
     try:
         import bertopic  # noqa: F401
 
@@ -433,6 +513,8 @@ def main() -> None:
         k = summary["methods"]["bertopic"]["topics"]
         same = [run_child("futurescan", vec, txt, n_topics=k) for _ in range(args.repeats)]
         summary["methods"]["futurescan_same_k"] = summarise(X, same)
+        header("coherence at equal numbers of topics: BERTopic's granularities, futurescan at each")
+        summary["granularity_sweep"] = granularity_sweep(X, vec, txt, summary["methods"]["futurescan"]["topics"])
     print(f"\n{'method':<20} {'wall (median)':>13} {'CPU (median)':>12} {'peak MB':>8} {'topics':>6} "
           f"{'unassigned':>10} {'coherence':>9}")
     for m, s in summary["methods"].items():
