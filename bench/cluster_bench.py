@@ -26,7 +26,8 @@ futurescan's default count), futurescan asked for each run's number of topics.
 The k study (skipped with --skip-k-study) is how the default number of topics was chosen, on real
 data other than the benchmark's abstracts: two other slices of ../shared/data, k from 0.5 to 4 × √n,
 with criteria that do not look at BERTopic (seed stability, silhouette, size distribution, label
-quality, coherence). See docs/topics.md, "Clustering".
+quality, coherence). The components study that runs with it chose the PCA dimensions the same way,
+at the default k. See docs/topics.md, "Clustering".
 
 BERTopic is the optional `bench` extra (pip install 'futurescan[bench]'); without it only
 futurescan's side is measured.
@@ -460,6 +461,55 @@ def k_study(slices: list[str], n: int, factors: list[float], seeds: tuple[int, i
     return out
 
 
+def components_study(slices: list[str], n: int, components: tuple[int, ...] = (50, 100, 150, 384),
+                     seeds: tuple[int, int] = (42, 7)) -> dict[str, Any]:
+    """How many PCA dimensions k-means works in, at the default k, on the k study's slices (not the benchmark's).
+
+    Coherence is measured in the model's 384 dimensions; k-means optimises it in the reduced space, so
+    too few components blur fine topics and too many add noise (seed agreement falls) and time.
+    """
+    import math
+
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from scoring.cluster import TopicClusterer
+    from scoring.topics_config import load_topics_config
+
+    config = load_topics_config()
+    out: dict[str, Any] = {"components": list(components), "seeds": list(seeds), "slices": {}}
+    for name in slices:
+        vec, _ = embeddings(n, name)
+        X = np.load(vec)
+        fields = [row.get("field") for row in _slice_rows(name, n)]
+        k = math.ceil(config.cluster.topics_per_sqrt * math.sqrt(len(X)))
+        rows = []
+        print(f"\n  PCA components on {name} ({len(X):,} documents, k = {k})")
+        print(f"  {'components':>10} {'coherence':>9} {'silhouette':>10} {'seed ARI':>8} {'found again':>11} "
+              f"{'unassigned':>10} {'fit s':>6}")
+        for c in components:
+            t0 = time.perf_counter()
+            fits = [TopicClusterer.from_config(config.cluster, n_topics=k, n_components=c, random_state=s).fit(X)
+                    for s in seeds]
+            labels = fits[0].labels_
+            row: dict[str, Any] = {
+                "components": c, "k": k, "fit_s": (time.perf_counter() - t0) / len(seeds),
+                "coherence": coherence(X, labels)["pairwise"], "silhouette": _silhouette(X, labels),
+                "seed_ari": float(adjusted_rand_score(fits[0].labels_, fits[1].labels_)),
+                "reproducible": _reproducible(fits[0].labels_, fits[1].labels_),
+                "unassigned": float(np.mean(labels < 0)),
+            }
+            if any(fields):
+                row["field_f1_mean"] = float(np.mean([np.mean(list(_field_recovery(x.labels_, fields).values()))
+                                                      for x in fits]))
+            rows.append(row)
+            print(f"  {c:10d} {row['coherence']:9.3f} {row['silhouette']:10.3f} {row['seed_ari']:8.3f} "
+                  f"{row['reproducible']:11.1%} {row['unassigned']:10.1%} {row['fit_s']:6.1f}"
+                  + (f"  small fields F1 {row['field_f1_mean']:.2f}" if "field_f1_mean" in row else ""))
+        out["slices"][name] = {"documents": len(X), "rows": rows}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
@@ -474,13 +524,15 @@ def main() -> None:
 
     previous = json.loads((ROOT / "bench" / "results" / "cluster.json").read_text()) \
         if (ROOT / "bench" / "results" / "cluster.json").exists() else {}
-    study = previous.get("k_study")
+    study, study_components = previous.get("k_study"), previous.get("components_study")
     if not args.skip_k_study:
         header("how many topics: the k study on other slices of ../shared/data")
         study = k_study(["conference_other", "arxiv_frontier"], args.n, [0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0])
+        header("how many PCA components: at the default k, same slices")
+        study_components = components_study(["conference_other", "arxiv_frontier"], args.n)
     if args.k_study_only:
         previous.pop("machine", None)
-        save("cluster", {**previous, "k_study": study})
+        save("cluster", {**previous, "k_study": study, "components_study": study_components})
         return
 
     header(f"clustering + representation vs BERTopic, {args.n:,} conference abstracts")
@@ -536,6 +588,8 @@ def main() -> None:
               f"(same k: {summary['methods']['futurescan_same_k']['coherence']:.3f})")
     if study:
         summary["k_study"] = study
+    if study_components:
+        summary["components_study"] = study_components
     save("cluster", summary)
 
 

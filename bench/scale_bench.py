@@ -345,7 +345,7 @@ def child_cluster(db: str, out: str) -> None:
     con.close()
     Path(out).write_text(json.dumps({
         "documents": len(ids), "load_s": t_load, "fit_s": t_fit, "total_s": time.perf_counter() - t0,
-        "topics": int(c.n_topics_), "unassigned": float(np.mean(labels < 0)),
+        "topics": int(c.n_topics_), "unassigned": float(np.mean(labels < 0)), "n_components": int(c.n_components),
         "peak_rss_mb": peak_rss_mb(), "rss_after_load_mb": rss_loaded, "matrix_mb": X.nbytes / 2**20,
     }))
 

@@ -49,7 +49,7 @@ class ClusterConfig:
     topics_per_sqrt: float = 1.0
     min_topics: int = 2
     max_topics: int = 600
-    n_components: int = 50
+    n_components: int = 100
     min_topic_size: int = 5
     min_similarity: float = 0.2
     outlier_z: float = 2.5
