@@ -122,9 +122,13 @@ def render() -> str:
         w(f"| 1 | embed stage / bare model (documents/s, same texts, same run) | ≥ 0.8 | {r:.2f} | {met(r >= 0.8)} |")
     if rescan:
         if rescan.get("week_later_share") is not None:  # the weekly job: a week later, nothing new
-            s = rescan["week_later_share"]
-            w(f"| 2 | re-scan a week later with nothing new / first scan (wall, fresh process; same day: "
-              f"{pct(rescan['rescan_share'])}) | ≤ 5% | {pct(s)} | {met(s <= 0.05)} |")
+            # The second scan is the same-day one; the weekly job's (a week later) is the stricter reading.
+            s, same_day = rescan["week_later_share"], rescan["rescan_share"]
+            verdict = met(s <= 0.05) if s <= 0.05 or same_day > 0.05 else (
+                f"{met(True)} the same day; **not met** a week later in this run "
+                f"({pct(rescan['week_later_share_cpu'])} of the CPU time)")
+            w(f"| 2 | second scan with nothing new / first scan (wall, fresh process) | ≤ 5% | same day {pct(same_day)}; "
+              f"a week later {pct(s)} (slower of two) | {verdict} |")
         else:
             s = rescan["rescan_share"]
             w(f"| 2 | re-scan with nothing new / first scan (wall, fresh process) | ≤ 5% | {pct(s)} | {met(s <= 0.05)} |")
@@ -295,6 +299,12 @@ def render() -> str:
             w(f"runs a week after the last scan. The same day: {pct(rescan['rescan_share'])} of the wall time "
               f"({pct(rescan['rescan_share_inner'])} inside `run_scan`{cpu_share}). Prefect's own start-up (~11 s "
               "ephemeral, ~3 s against a running server) comes on top of all of them.")
+            walls = ", ".join(f"{x['wall_s']:.1f}" for x in weekly)
+            w(f"In seconds: the week-later scans took {walls} s against a first "
+              f"scan of {rescan['scans'][0]['wall_s']:.1f} s. A week-later scan costs about 2 s whatever the load (its")
+            w("fixed part: Python and its imports, ~0.3 s of them SciPy's `betaincc` for the horizon's confidence; the")
+            w("warehouse's per-query cost), while the first scan is mostly embedding and moves with the machine's load, so")
+            w("the share is higher on a quiet machine.")
         else:
             w(f"Re-scan / first scan: **{pct(rescan['rescan_share'])}** of the wall time ({pct(rescan['rescan_share_inner'])} inside")
             w(f"`run_scan`{cpu_share}). Prefect's own start-up (~11 s ephemeral, ~3 s against a running server) comes on top of both.")
