@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,23 @@ def sweep_verdict(sweep: list[dict], same_k_ok: bool) -> str:
         return (f"**met** at both defaults' numbers of topics; **not met** at {lo}–{hi} topics "
                 f"({min(r['difference'] for r in short):+.3f})")
     return met(False)
+
+
+# The k study's and the components study's slices of ../shared/data, and the columns both tables share.
+SLICE_TITLES = {"conference_other": "conference abstracts other than the benchmark's",
+                "arxiv_frontier": "recent arXiv + frontier-field papers (many titles only)"}
+PARTITION_COLUMNS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "coherence": lambda r: f"{r['coherence']:.3f}", "silhouette": lambda r: f"{r['silhouette']:.3f}",
+    "seed ARI": lambda r: f"{r['seed_ari']:.3f}", "found again": lambda r: pct(r.get("reproducible")),
+}
+
+
+def slice_table(rows: list[dict[str, Any]], columns: dict[str, Callable[[dict[str, Any]], str]]) -> list[str]:
+    """One markdown table of a study's rows on one slice; small fields F1 last where the slice has field labels."""
+    if "field_f1_mean" in rows[0]:
+        columns = {**columns, "small fields F1": lambda r: f"{r['field_f1_mean']:.2f}"}
+    return ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns),
+            *("| " + " | ".join(cell(r) for cell in columns.values()) + " |" for r in rows)]
 
 
 def f1(x: float | None, unit: str = "") -> str:
@@ -452,21 +470,16 @@ def render() -> str:
             w("*mixed*: topics labelled `mixed:` (no keyword shared by 5% of the members).")
             w("")
             for name, sl in study["slices"].items():
-                title = {"conference_other": "conference abstracts other than the benchmark's",
-                         "arxiv_frontier": "recent arXiv + frontier-field papers (many titles only)"}.get(name, name)
-                w(f"{title}, {sl['documents']:,} documents:")
+                w(f"{SLICE_TITLES.get(name, name)}, {sl['documents']:,} documents:")
                 w("")
-                fields = "field_f1" in sl["rows"][0]
-                w("| factor | k | coherence | silhouette | seed ARI | found again | median size | topics < 20 docs | dup. heads "
-                  "| mixed |" + (" small fields F1 |" if fields else ""))
-                w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if fields else ""))
-                for r in sl["rows"]:
-                    w(f"| {r['factor']:g} | {r['k']} | {r['coherence']:.3f} | {r['silhouette']:.3f} | {r['seed_ari']:.3f} | "
-                      f"{pct(r.get('reproducible'))} | {r['median_size']:.0f} | {pct(r['share_under_20'])} | "
-                      f"{pct(r['duplicate_heads'])} | {pct(r['mixed_labels'])} |"
-                      + (f" {r['field_f1_mean']:.2f} |" if fields else ""))
+                lines += slice_table(sl["rows"], {
+                    "factor": lambda r: f"{r['factor']:g}", "k": lambda r: str(r["k"]),
+                    **PARTITION_COLUMNS,
+                    "median size": lambda r: f"{r['median_size']:.0f}", "topics < 20 docs": lambda r: pct(r["share_under_20"]),
+                    "dup. heads": lambda r: pct(r["duplicate_heads"]), "mixed": lambda r: pct(r["mixed_labels"]),
+                })
                 w("")
-                if fields:
+                if "field_f1" in sl["rows"][0]:
                     r0 = sl["rows"][0]
                     w("*small fields F1*: for each frontier field with 15–600 documents in the slice ("
                       + ", ".join(f"{k.replace('_', ' ')}" for k in r0["field_f1"]) + "; regex-labelled by the data's")
@@ -481,16 +494,12 @@ def render() -> str:
             w("measured in the model's 384 dimensions; k-means works in the reduced space (384: no PCA).")
             w("")
             for name, sl in comp["slices"].items():
-                fields = "field_f1_mean" in sl["rows"][0]
-                w(f"{name}, {sl['documents']:,} documents, k = {sl['rows'][0]['k']}:")
+                w(f"{SLICE_TITLES.get(name, name)}, {sl['documents']:,} documents, k = {sl['rows'][0]['k']}:")
                 w("")
-                w("| components | coherence | silhouette | seed ARI | found again | unassigned | fit, s |"
-                  + (" small fields F1 |" if fields else ""))
-                w("| --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if fields else ""))
-                for r in sl["rows"]:
-                    w(f"| {r['components']} | {r['coherence']:.3f} | {r['silhouette']:.3f} | {r['seed_ari']:.3f} | "
-                      f"{pct(r['reproducible'])} | {pct(r['unassigned'])} | {r['fit_s']:.1f} |"
-                      + (f" {r['field_f1_mean']:.2f} |" if fields else ""))
+                lines += slice_table(sl["rows"], {
+                    "components": lambda r: str(r["components"]), **PARTITION_COLUMNS,
+                    "unassigned": lambda r: pct(r["unassigned"]), "fit, s": lambda r: f"{r['fit_s']:.1f}",
+                })
                 w("")
         if study or comp:
             w("The defaults and the reasons: docs/topics.md, *Clustering*.")
@@ -807,7 +816,6 @@ RECOMMENDATIONS = [
     "at ~330 topics: the finest topics blur in too few dimensions, which is why the default went to 100 (chosen on "
     "other slices, §3). A finer default k was not adopted: the k study on other slices (seed stability, small-field "
     "recall) found no reason for it, and tuning k to this one comparison would fit the benchmark, not the users.",
-
 ]
 
 
