@@ -397,12 +397,34 @@ def _field_recovery(labels: Any, fields: list[str | None], low: int = 15, high: 
     return out
 
 
+def _seed_pair_criteria(X: Any, fits: list[Any], fields: list[str | None]) -> dict[str, Any]:
+    """The partition criteria of the k and components studies, from two fits that differ only in their seed."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    a, b = fits[0].labels_, fits[1].labels_
+    row: dict[str, Any] = {
+        "coherence": coherence(X, a)["pairwise"],
+        "silhouette": _silhouette(X, a),
+        # Same documents, another seed: how much of the partition is the data's and not the seed's.
+        "seed_ari": float(adjusted_rand_score(a, b)),
+        # What lineage needs: a topic that another seed finds again (Jaccard >= 0.5).
+        "reproducible": _reproducible(a, b),
+        "unassigned": float(np.mean(a < 0)),
+    }
+    if any(fields):
+        # Small fields (emerging technologies) as topics of their own, mean over both seeds.
+        per_seed = [_field_recovery(x.labels_, fields) for x in fits]
+        row["field_f1"] = {k: float(np.mean([p[k] for p in per_seed])) for k in per_seed[0]}
+        row["field_f1_mean"] = float(np.mean(list(row["field_f1"].values())))
+    return row
+
+
 def k_study(slices: list[str], n: int, factors: list[float], seeds: tuple[int, int] = (42, 7)) -> dict[str, Any]:
     """Criteria for the number of topics on slices other than the benchmark's, for k = factor × √n."""
     import math
 
     import numpy as np
-    from sklearn.metrics import adjusted_rand_score
 
     from scoring.cluster import TopicClusterer
     from scoring.represent import describe_topics, english_terms
@@ -431,25 +453,13 @@ def k_study(slices: list[str], n: int, factors: list[float], seeds: tuple[int, i
             heads = [d.keywords[0] for d in desc.values() if d.keywords]
             sizes = np.bincount(labels[labels >= 0])
             row = {
-                "factor": f, "k": k, "topics": a.n_topics_,
-                "coherence": coherence(X, labels)["pairwise"],
-                "silhouette": _silhouette(X, labels),
-                # Same documents, another seed: how much of the partition is the data's and not the seed's.
-                "seed_ari": float(adjusted_rand_score(fits[0].labels_, fits[1].labels_)),
-                # What lineage needs: a topic that another seed finds again (Jaccard >= 0.5).
-                "reproducible": _reproducible(fits[0].labels_, fits[1].labels_),
+                "factor": f, "k": k, "topics": a.n_topics_, **_seed_pair_criteria(X, fits, fields),
                 "median_size": float(np.median(sizes)), "share_under_20": float(np.mean(sizes < 20)),
                 "mixed_labels": float(np.mean([d.label.startswith("mixed:") for d in desc.values()])),
                 # Two topics headed by the same keyword read as one topic split in two.
                 "duplicate_heads": float(1.0 - len(set(heads)) / max(len(heads), 1)),
-                "unassigned": float(np.mean(labels < 0)),
                 "objective": float(a.inertia_),
             }
-            if any(fields):
-                # Small fields (emerging technologies) as topics of their own, mean over both seeds.
-                per_seed = [_field_recovery(x.labels_, fields) for x in fits]
-                row["field_f1"] = {k: float(np.mean([p[k] for p in per_seed])) for k in per_seed[0]}
-                row["field_f1_mean"] = float(np.mean(list(row["field_f1"].values())))
             rows.append(row)
             print(f"  {f:6.2f} {k:4d} {row['topics']:6d} {row['coherence']:9.3f} {row['silhouette']:10.3f} "
                   f"{row['seed_ari']:8.3f} {row['reproducible']:11.1%} {row['median_size']:11.0f} {row['share_under_20']:9.1%} "
@@ -471,7 +481,6 @@ def components_study(slices: list[str], n: int, components: tuple[int, ...] = (5
     import math
 
     import numpy as np
-    from sklearn.metrics import adjusted_rand_score
 
     from scoring.cluster import TopicClusterer
     from scoring.topics_config import load_topics_config
@@ -491,17 +500,8 @@ def components_study(slices: list[str], n: int, components: tuple[int, ...] = (5
             t0 = time.perf_counter()
             fits = [TopicClusterer.from_config(config.cluster, n_topics=k, n_components=c, random_state=s).fit(X)
                     for s in seeds]
-            labels = fits[0].labels_
-            row: dict[str, Any] = {
-                "components": c, "k": k, "fit_s": (time.perf_counter() - t0) / len(seeds),
-                "coherence": coherence(X, labels)["pairwise"], "silhouette": _silhouette(X, labels),
-                "seed_ari": float(adjusted_rand_score(fits[0].labels_, fits[1].labels_)),
-                "reproducible": _reproducible(fits[0].labels_, fits[1].labels_),
-                "unassigned": float(np.mean(labels < 0)),
-            }
-            if any(fields):
-                row["field_f1_mean"] = float(np.mean([np.mean(list(_field_recovery(x.labels_, fields).values()))
-                                                      for x in fits]))
+            row = {"components": c, "k": k, "fit_s": (time.perf_counter() - t0) / len(seeds),
+                   **_seed_pair_criteria(X, fits, fields)}
             rows.append(row)
             print(f"  {c:10d} {row['coherence']:9.3f} {row['silhouette']:10.3f} {row['seed_ari']:8.3f} "
                   f"{row['reproducible']:11.1%} {row['unassigned']:10.1%} {row['fit_s']:6.1f}"
