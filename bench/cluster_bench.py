@@ -91,12 +91,12 @@ def embeddings(n: int, slice_name: str = "benchmark") -> tuple[Path, Path]:
     """(vectors .npy, texts .jsonl) of n documents of a slice, embedded once with the configured recipe.
 
     The cache key hashes the model, the recipe (`EmbeddingConfig.recipe`, max tokens) and every
-    embedded text, so a change of scoring/topics.toml or of `embedding_text` embeds again.
+    embedded text, so a change of scoring/topics/topics.toml or of `embedding_text` embeds again.
     """
     import numpy as np
 
-    from scoring.embed import embedding_text
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.embed import embedding_text
 
     config = load_topics_config()
     e = config.embedding
@@ -108,7 +108,7 @@ def embeddings(n: int, slice_name: str = "benchmark") -> tuple[Path, Path]:
     txt_path = CACHE / f"{stem}-texts.jsonl"
     CACHE.mkdir(parents=True, exist_ok=True)
     if not vec_path.exists():
-        from scoring.analysis import make_embedder
+        from scoring.topics.pipeline import make_embedder
 
         t0 = time.perf_counter()
         vectors = make_embedder(config).embed(texts)
@@ -139,17 +139,17 @@ def read_docs(txt_path: str | Path, chars: int | None = None) -> list[dict[str, 
 
 
 def child_futurescan(vec_path: str, txt_path: str, out_path: str, n_topics: int) -> None:
-    """futurescan's cluster + represent steps as scoring.analysis._cluster_space runs them.
+    """futurescan's cluster + represent steps as scoring.topics.pipeline._cluster_space runs them.
 
     Only the clustering and description modules are imported (not the warehouse layer that
-    scoring.analysis also needs); `TopicClusterer.from_config` is what the analysis stage uses, and
+    scoring.topics.pipeline also needs); `TopicClusterer.from_config` is what the analysis stage uses, and
     terms are extracted only for the members c-TF-IDF reads, as there.
     """
     import numpy as np
 
-    from scoring.cluster import TopicClusterer
-    from scoring.represent import describe_topics, english_terms, sample_members
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.cluster import TopicClusterer
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.represent import describe_topics, english_terms, sample_members
 
     t0 = time.perf_counter()
     X = np.load(vec_path)
@@ -231,8 +231,8 @@ def granularity_sweep(X: Any, vec: Path, txt: Path, default_k: int) -> list[dict
     """
     import numpy as np
 
-    from scoring.cluster import TopicClusterer
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.cluster import TopicClusterer
+    from scoring.topics.config import load_topics_config
 
     config = load_topics_config()
     res = run_child("bertopic_sweep", vec, txt, n_topics=default_k)
@@ -426,9 +426,9 @@ def k_study(slices: list[str], n: int, factors: list[float], seeds: tuple[int, i
 
     import numpy as np
 
-    from scoring.cluster import TopicClusterer
-    from scoring.represent import describe_topics, english_terms
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.cluster import TopicClusterer
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.represent import describe_topics, english_terms
 
     config = load_topics_config()
     r = config.represent
@@ -482,8 +482,8 @@ def components_study(slices: list[str], n: int, components: tuple[int, ...] = (5
 
     import numpy as np
 
-    from scoring.cluster import TopicClusterer
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.cluster import TopicClusterer
+    from scoring.topics.config import load_topics_config
 
     config = load_topics_config()
     out: dict[str, Any] = {"components": list(components), "seeds": list(seeds), "slices": {}}

@@ -2,7 +2,7 @@
 
 Usage: python bench/embed_bench.py [--n 1200] [--quality-n 800] [--rounds 3]   (figures only, no assertions)
 
-Part 1 runs the real stage (scoring.analysis._embed_stale: texts read from a DuckDB warehouse,
+Part 1 runs the real stage (scoring.topics.pipeline._embed_stale: texts read from a DuckDB warehouse,
 hashed, de-duplicated, embedded, written back) and the bare `SentenceTransformer.encode` on the
 very same texts with the same model object, in one process, alternating the two on slices of 300
 documents so both see the same load; the ratio of their documents/second is the figure
@@ -32,9 +32,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 def stage_vs_bare(n: int, rounds: int, slice_size: int = 300) -> dict[str, Any]:
     """Documents/second of the real embed stage and of the bare model on the same texts, same run."""
-    from scoring.analysis import AnalysisSummary, _embed_stale, _noop, make_embedder
-    from scoring.embed import embedding_text
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.embed import embedding_text
+    from scoring.topics.pipeline import AnalysisSummary, _embed_stale, _noop, make_embedder
     from warehouse import topics_store as store
     from warehouse.corpora import ADAPTERS
     from warehouse.db import connect_writer
@@ -120,8 +120,8 @@ def paths(n: int, seed_check: bool = True) -> dict[str, Any]:
     import torch
     from sklearn.metrics import adjusted_rand_score
 
-    from scoring.cluster import TopicClusterer
-    from scoring.embed import SentenceTransformerEmbedder, embedding_text
+    from scoring.topics.cluster import TopicClusterer
+    from scoring.topics.embed import SentenceTransformerEmbedder, embedding_text
 
     rows = conference_abstracts(n, stride=11, offset=3)
     titles = [r["title"] for r in rows]
@@ -172,7 +172,7 @@ def paths(n: int, seed_check: bool = True) -> dict[str, Any]:
     ref_nn = knn(ref)
     ref_topics = topics(ref)
     n_topics = int(ref_topics.max()) + 1
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
 
     e = load_topics_config().embedding
     conf = (e.abstract_words, e.max_tokens)

@@ -4,7 +4,7 @@ Usage: python bench/eval_on_shared_data.py [--workdir DIR] [--as-of 2026-09-01] 
 
 Steps (each idempotent, so a second run reuses the warehouse): ingest every corpus with
 warehouse.ingest.ingest_file; sync the taxonomy and alias-link documents with the topics engineer's
-linker (scoring.linking.alias_document_links — embeddings and topic links are skipped here: embedding
+linker (scoring.technologies.linking.alias_document_links — embeddings and topic links are skipped here: embedding
 330k documents takes hours on a 2-core CPU); score as of the chosen dates; evaluate horizons on the
 development labels (seed 004) and growth forecasts on PubMed term rates and on conference-paper
 shares per technology. Figures are printed and written to WORKDIR/eval_results.json.
@@ -54,14 +54,14 @@ def build_warehouse(con: Any) -> list[dict[str, Any]]:
 
 def link_by_alias(con: Any) -> dict[str, Any]:
     """Sync the taxonomy and alias-link stale documents exactly as the analysis step does."""
-    from scoring.linking import (
+    from scoring.technologies.linking import (
         alias_document_links,
         taxonomy_rows,
         technologies_for_linking,
         vocabulary_digest,
     )
-    from scoring.taxonomy import AliasMatcher, load_taxonomy
-    from scoring.topics_config import load_topics_config
+    from scoring.technologies.taxonomy import AliasMatcher, load_taxonomy
+    from scoring.topics.config import load_topics_config
     from warehouse import technologies_store as techstore
     from warehouse import topics_store
 
@@ -89,8 +89,8 @@ def link_by_alias(con: Any) -> dict[str, Any]:
 
 
 def evaluate_horizons(con: Any, labels_path: Path, as_of: dt.date) -> dict[str, Any]:
-    from scoring.evaluate import evaluate_horizon, read_labels, resolve_labels
-    from scoring.screening import score_technologies
+    from scoring.screening.evaluate import evaluate_horizon, read_labels, resolve_labels
+    from scoring.screening.run import score_technologies
     from warehouse import scores_store as store
 
     t = time.perf_counter()
@@ -157,7 +157,7 @@ def conference_series(con: Any, out: Path, last_year: int = 2023) -> Path:
 
 
 def evaluate_series(path: Path, origins: list[int], horizon: int) -> dict[str, Any]:
-    from scoring.trends import evaluate_trends, read_series_csv
+    from scoring.screening.trends import evaluate_trends, read_series_csv
 
     result = evaluate_trends(read_series_csv(path), origins=origins, horizon=horizon)
     return {"series": path.name, "origins": list(result.origins), "horizon": horizon, "terms": result.terms,
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no shared data at {SHARED}", file=sys.stderr)
         return 2
 
-    from scoring.screening import score_scan
+    from scoring.screening.run import score_scan
     from warehouse import scores_store as store
     from warehouse.db import connect_writer
     from warehouse.migrate import migrate

@@ -80,15 +80,15 @@ def load_warehouse(home: Path, counts: dict[str, int]) -> int:
 PROFILE_PARTS = {
     "imports": ("<frozen importlib._bootstrap>", "_find_and_load"),
     "open warehouse (first connection and migration check)": ("flows/scan.py", "holding_writer"),
-    "analysis carry-over": ("scoring/analysis.py", "run_analysis"),
-    "score: input digest": ("scoring/screening.py", "input_digest"),
+    "analysis carry-over": ("scoring/topics/pipeline.py", "run_analysis"),
+    "score: input digest": ("scoring/screening/run.py", "input_digest"),
     "score: copy scores": ("warehouse/scores_store.py", "copy_scores"),
-    "score: read evidence and kept results": ("scoring/screening.py", "gather"),
-    "score: indicators and criteria": ("scoring/screening.py", "score_evidence"),
+    "score: read evidence and kept results": ("scoring/screening/run.py", "gather"),
+    "score: indicators and criteria": ("scoring/screening/run.py", "score_evidence"),
     "score: write scores": ("warehouse/scores_store.py", "write_scores"),
     "score: keep evidence-only results": ("warehouse/scores_store.py", "save_memo"),
-    "ledger: resolve due forecasts": ("scoring/ledger.py", "resolve_due"),
-    "ledger: freeze this scan's forecasts": ("scoring/ledger.py", "freeze_forecasts"),
+    "ledger: resolve due forecasts": ("scoring/ledger/forecasts.py", "resolve_due"),
+    "ledger: freeze this scan's forecasts": ("scoring/ledger/forecasts.py", "freeze_forecasts"),
     "publish: scan report": ("flows/present/report.py", "write_scan_report"),
     "publish: checkpoint and copy": ("warehouse/db.py", "publish"),
 }
@@ -171,8 +171,8 @@ def ageing(home: Path) -> list[dict[str, Any]]:
 
     import duckdb
 
-    from scoring.indicators.base import rounded
-    from scoring.screening import score_technologies
+    from scoring.screening.indicators.base import rounded
+    from scoring.screening.run import score_technologies
 
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     d0 = dt.date.today()

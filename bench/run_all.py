@@ -50,7 +50,7 @@ def load(name: str) -> dict[str, Any] | None:
 
 def n_components() -> int:
     """The PCA dimensions the clusterer is configured with (cluster.json's runs used the configuration)."""
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
 
     return load_topics_config().cluster.n_components
 
@@ -220,11 +220,11 @@ def render() -> str:
         w("")
         w(f"`python bench/embed_bench.py` — {when(embed)}.")
         w("")
-        w("The real stage (`scoring.analysis._embed_stale`: texts read from DuckDB, hashed, de-duplicated, embedded in")
+        w("The real stage (`scoring.topics.pipeline._embed_stale`: texts read from DuckDB, hashed, de-duplicated, embedded in")
         w("length-sorted batches, vectors written back) against the bare `SentenceTransformer.encode` on the same")
         w(f"{s['documents']:,} conference abstracts with the same model object, the two alternated on slices of "
           f"{s.get('slice_size', s['documents'])} documents so both see the same load (a round covers every slice once). Recipe as")
-        w(f"configured in scoring/topics.toml: {s['recipe']}, batch {s['batch_size']}.")
+        w(f"configured in scoring/topics/topics.toml: {s['recipe']}, batch {s['batch_size']}.")
         w("")
         w("| round | order | bare model docs/s | embed stage docs/s | ratio | load average |")
         w("| --- | --- | --- | --- | --- | --- |")
@@ -243,7 +243,7 @@ def render() -> str:
             w("")
             w("Quality against the fp32 embedding of title + full abstract at 256 tokens: mean cosine to it, share of")
             w("each document's 10 nearest neighbours kept, and agreement (adjusted Rand index) of the topics the real")
-            w(f"clusterer (`scoring.cluster.TopicClusterer`, {p['topics_in_reference']} topics) finds. The second row is the")
+            w(f"clusterer (`scoring.topics.cluster.TopicClusterer`, {p['topics_in_reference']} topics) finds. The second row is the")
             w("ceiling for topic agreement: the reference clustered again with another seed.")
             w("")
             w("| path | docs/s | speed-up | cosine | kNN@10 kept | topic ARI |")
@@ -384,7 +384,7 @@ def render() -> str:
         w("system time: on this shared 2-core machine it moves far less with other people's load than wall time. Peak")
         w(f"memory is the child's own high-water mark (VmHWM). futurescan: `TopicClusterer` (PCA to {n_components()} → "
           "k-means on")
-        w("unit vectors → tidy) + c-TF-IDF keywords, as scoring.analysis runs them. BERTopic 0.17.4 with its defaults")
+        w("unit vectors → tidy) + c-TF-IDF keywords, as scoring.topics.pipeline runs them. BERTopic 0.17.4 with its defaults")
         w("(UMAP → HDBSCAN → c-TF-IDF), no embedding model loaded; its UMAP is not seeded, so its topic count and")
         w("coherence vary between runs (the median run is shown). Coherence: unassigned documents first put in their")
         w("nearest topic, then the mean pairwise cosine within topics (384-d), weighted by topic size — the same")
@@ -701,7 +701,7 @@ def render() -> str:
                 c = scale["cluster"]
                 w(f"**Clustering at {c['documents']:,} documents** (synthetic-but-realistic vectors: real MiniLM vectors of 10,000")
                 w("abstracts plus noise, cosine ≈ 0.9 to their source — embedding a million texts is not possible here),")
-                w(f"in a fresh process, as scoring.analysis runs it: vectors loaded from DuckDB, PCA to "
+                w(f"in a fresh process, as scoring.topics.pipeline runs it: vectors loaded from DuckDB, PCA to "
                   f"{c.get('n_components', 50)}, k-means, tidy,")
                 w(f"centroids. Wall {c['wall_s']:.0f} s (load {c['load_s']:.0f} s, fit {c['fit_s']:.0f} s), {c['topics']} topics,")
                 w(f"unassigned {pct(c['unassigned'])}, **peak memory {c['peak_rss_mb'] / 1024:.2f} GB**, of which "

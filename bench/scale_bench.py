@@ -24,7 +24,7 @@ path that judges landing lines in SQL):
 5. write synthetic-but-realistic 384-d vectors for every document (real MiniLM vectors of 10,000
    abstracts plus noise, cosine ≈ 0.9 to their source), load them all in a fresh process with the
    stage's loader and with the loader it replaced, and run the clustering stage on all of them in a
-   fresh process, as scoring.analysis does (load from DuckDB → PCA → k-means → tidy → centroids):
+   fresh process, as scoring.topics.pipeline does (load from DuckDB → PCA → k-means → tidy → centroids):
    wall time and peak memory;
 6. report the warehouse's size on disk before and after the vectors.
 """
@@ -316,12 +316,12 @@ def write_vectors(con: Any, seeds_path: Path, chunk: int = 100_000) -> dict[str,
 
 
 def child_cluster(db: str, out: str) -> None:
-    """The clustering stage on every stored vector, as scoring.analysis runs it (fresh process)."""
+    """The clustering stage on every stored vector, as scoring.topics.pipeline runs it (fresh process)."""
     import duckdb
     import numpy as np
 
-    from scoring.analysis import _clusterer
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.pipeline import _clusterer
     from warehouse import topics_store as store
 
     t0 = time.perf_counter()
@@ -536,8 +536,8 @@ def main() -> None:
     args = parser.parse_args()
     require_data()
     header(f"scale: {args.docs:,} documents")
-    from scoring.analysis import run_analysis
-    from scoring.screening import score_scan
+    from scoring.screening.run import score_scan
+    from scoring.topics.pipeline import run_analysis
     from warehouse import evidence_store
     from warehouse.db import connect_writer
     from warehouse.migrate import migrate

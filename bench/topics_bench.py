@@ -130,7 +130,7 @@ def recipes(args: argparse.Namespace) -> None:
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
-    from scoring.embed import SentenceTransformerEmbedder, embedding_text
+    from scoring.topics.embed import SentenceTransformerEmbedder, embedding_text
 
     torch.set_num_threads(1)
     rows: list[dict[str, Any]] = []
@@ -191,8 +191,8 @@ def recipes(args: argparse.Namespace) -> None:
 
 def backfill(args: argparse.Namespace) -> None:
     """Ingest every corpus and analyse all of it once, as the first weekly scan of a new install would."""
-    from scoring.analysis import run_analysis
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.pipeline import run_analysis
 
     con = open_home(args.home, ALL_CORPORA)
     config = load_topics_config()
@@ -225,8 +225,8 @@ def throughput(args: argparse.Namespace) -> None:
     """Re-embed a random sample of an analysed warehouse's English documents: the embed stage's speed on the corpus mix."""
     import duckdb
 
-    from scoring.analysis import embed_documents, make_embedder
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.pipeline import embed_documents, make_embedder
     from warehouse.db import connect_writer
     from warehouse.topics_store import forget_embeddings
 
@@ -266,8 +266,8 @@ def throughput(args: argparse.Namespace) -> None:
 
 def lineage(args: argparse.Namespace) -> None:
     """Two consecutive yearly windows: what the topics did between as-of 2024-01-01 and 2025-01-01."""
-    from scoring.analysis import run_analysis
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.pipeline import run_analysis
     from warehouse.topics_store import copy_embeddings_from, topic_changes
 
     con = open_home(args.home, LINEAGE_CORPORA)

@@ -168,7 +168,7 @@ def ingest_landing(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[
 
 def analyse_documents(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
     """Embed new/changed documents, cluster into topics, follow lineage, link to technologies."""
-    from scoring.analysis import run_analysis
+    from scoring.topics.pipeline import run_analysis
 
     with _writer(settings) as con:
         summary = run_analysis(
@@ -184,8 +184,8 @@ def analyse_documents(settings: Settings, opts: ScanOptions, scan_id: str) -> di
 
 def score_technologies(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
     """Resolve forecasts now due, score every technology, then freeze this scan's forecasts."""
-    from scoring.ledger import freeze_forecasts, resolve_due
-    from scoring.screening import score_scan
+    from scoring.ledger.forecasts import freeze_forecasts, resolve_due
+    from scoring.screening.run import score_scan
 
     with _writer(settings) as con:
         resolved = resolve_due(con, opts.as_of or dt.date.today())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.taxonomy import (
+from scoring.technologies.taxonomy import (
     DIRECTION_IDS,
     DIRECTIONS,
     AliasHit,
@@ -111,7 +111,7 @@ def test_digest_identifies_the_file(tmp_path: Path) -> None:
     assert len(digest) == 64 and digest == taxonomy_digest()
     copy = tmp_path / "t.toml"
     copy.write_text(
-        Path(__file__).parents[1].joinpath("scoring/taxonomy.toml").read_text("utf-8") + "\n# edit\n"
+        Path(__file__).parents[1].joinpath("scoring/technologies/taxonomy.toml").read_text("utf-8") + "\n# edit\n"
     )
     assert taxonomy_digest(copy) != digest
 

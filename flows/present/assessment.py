@@ -11,7 +11,7 @@ from flows.present import labels as L
 from flows.present.track_record import build_record, ledger_rows, markdown_section
 from warehouse import views
 
-# Which indicators explain which criterion component (the screening step's wiring, scoring/criteria.py).
+# Which indicators explain which criterion component (the screening step's wiring, scoring/screening/criteria.py).
 CRITERIA_INDICATORS: dict[str, list[tuple[str, list[str]]]] = {
     "strategic": [("policy_attention", ["policy_attention"]), ("local_fit", ["local_fit"]), ("breadth", ["reach"])],
     "disruptive": [
@@ -52,7 +52,7 @@ class _Candidate:
 
 def _catalogue(con: Any) -> list[Any]:
     """Technologies to match a typed name against: the warehouse's rows, plus seeded ones not synced yet."""
-    from scoring.taxonomy import Technology, load_taxonomy
+    from scoring.technologies.taxonomy import Technology, load_taxonomy
 
     seeded = {t.id: t for t in load_taxonomy()}
     out: list[Technology] = []
@@ -69,7 +69,7 @@ def _catalogue(con: Any) -> list[Any]:
 
 def resolve_technology(con: Any, query: str) -> str:
     """The tech_id for a Chinese or English name, alias or id; raises AmbiguousTechnology / TechnologyNotFound."""
-    from scoring.taxonomy import find_technology
+    from scoring.technologies.taxonomy import find_technology
 
     techs = _catalogue(con)
     q = query.strip()
@@ -230,7 +230,7 @@ def build_assessment(con: Any, tech_id: str, scan: str = "latest") -> dict[str, 
 
 
 def _build_assessment(con: Any, tech_id: str, scan: str) -> dict[str, Any]:
-    from scoring.taxonomy import load_taxonomy
+    from scoring.technologies.taxonomy import load_taxonomy
 
     seeded = next((t for t in load_taxonomy() if t.id == tech_id), None)
     tech = next((t for t in views.technologies(con) if t["tech_id"] == tech_id), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scoring.taxonomy import DIRECTION_IDS, DIRECTIONS
+from scoring.technologies.taxonomy import DIRECTION_IDS, DIRECTIONS
 
 INSUFFICIENT = "insufficient evidence"
 

@@ -23,7 +23,7 @@ from flows.present.export import to_csv, to_json, to_markdown, write_xlsx
 from flows.present.track_record import build_record, card_lines, ledger_rows
 from warehouse import views
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 CARD_DOCUMENTS = 5
 
 

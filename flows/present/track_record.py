@@ -1,9 +1,9 @@
 """The forecast ledger's track record as the assessment and the scan report show it (预测记录)."""
 
-# Figures come from scoring.ledger.track_record over the ledger's rows, so they are the ones
-# `futurescan ledger` and scoring.ledger.ledger_summary print. The live record (regular weekly scans)
+# Figures come from scoring.ledger's track_record over the ledger's rows, so they are the ones
+# `futurescan ledger` and scoring.ledger.forecasts.ledger_summary print. The live record (regular weekly scans)
 # and the replayed scans (backtest, 'asof-…') are kept apart: a replay is shown only beside an empty
-# live record and always labelled as such. scoring.ledger is imported inside the functions, so
+# live record and always labelled as such. scoring.ledger.forecasts is imported inside the functions, so
 # importing the views stays light; a warehouse without the ledger tables gets an "unavailable" view.
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def outcome_label(outcome: int | None) -> str:
 
 
 def _bins() -> int:
-    from scoring.ledger import load_rules
+    from scoring.ledger.forecasts import load_rules
 
     try:
         rules, _ = load_rules()
@@ -72,7 +72,7 @@ def _bins() -> int:
 
 def _figures(rows: Sequence[Mapping[str, Any]], bins: int) -> dict[str, Any]:
     """Overall figures, per-type figures and calibration bins of a set of ledger rows."""
-    from scoring.ledger import track_record
+    from scoring.ledger.forecasts import track_record
 
     rec = track_record(rows, by="type", bins=bins, worst=0)
     overall = rec["overall"]

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from scoring import ledger
+from scoring.ledger import forecasts as ledger
 
 D = dt.date
 

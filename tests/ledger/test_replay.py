@@ -49,7 +49,7 @@ def corpus(path: Path) -> Path:
 def app():  # noqa: ANN201 - a typer app
     import typer
 
-    from flows import cli_ledger
+    from flows.cli import ledger as cli_ledger
 
     a = typer.Typer()
     cli_ledger.register(a)

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from scoring import criteria
-from scoring.indicators.base import IndicatorValue
-from scoring.screening import load_weights
+from scoring.screening import criteria
+from scoring.screening.indicators.base import IndicatorValue
+from scoring.screening.run import load_weights
 
 PARAMS = load_weights()[0]
 

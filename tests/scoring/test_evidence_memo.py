@@ -16,10 +16,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from scoring.criteria import _prob_at_least
-from scoring.indicators import compute_indicators
-from scoring.indicators.coherence import Vocabulary, mean_pairwise_cosine
-from scoring.screening import gather, load_weights, open_memo, score_scan
+from scoring.screening.criteria import _prob_at_least
+from scoring.screening.indicators import compute_indicators
+from scoring.screening.indicators.coherence import Vocabulary, mean_pairwise_cosine
+from scoring.screening.run import gather, load_weights, open_memo, score_scan
 from tests.scoring.conftest import AS_OF, stored_scores
 from warehouse import scores_store as store
 from warehouse.migrate import migrate

@@ -10,7 +10,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from scoring.indicators.base import (
+from scoring.screening.indicators.base import (
     EvidenceDoc,
     add_months,
     doc_period_counts,
@@ -19,19 +19,19 @@ from scoring.indicators.base import (
     period_edges,
     saturate,
 )
-from scoring.indicators.coherence import mean_pairwise_cosine
-from scoring.indicators.growth import kleinberg_states, mantel_haenszel
-from scoring.indicators.industrialisation import (
+from scoring.screening.indicators.coherence import mean_pairwise_cosine
+from scoring.screening.indicators.growth import kleinberg_states, mantel_haenszel
+from scoring.screening.indicators.industrialisation import (
     channel_of,
     text_stage,
     timeline_years,
     trial_stage,
     venture_stage,
 )
-from scoring.indicators.local import is_chinese, load_local_vocabulary, players_in
-from scoring.indicators.policy import issuer_weight
-from scoring.indicators.reach import hill_diversity
-from scoring.screening import load_weights
+from scoring.screening.indicators.local import is_chinese, load_local_vocabulary, players_in
+from scoring.screening.indicators.policy import issuer_weight
+from scoring.screening.indicators.reach import hill_diversity
+from scoring.screening.run import load_weights
 
 
 def doc(published: str, precision: str = "day", **kw: object) -> EvidenceDoc:

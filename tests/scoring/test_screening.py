@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scoring.criteria import INSUFFICIENT
-from scoring.screening import WEIGHTS_PATH, score_scan, score_technologies
+from scoring.screening.criteria import INSUFFICIENT
+from scoring.screening.run import WEIGHTS_PATH, score_scan, score_technologies
 from tests.scoring.conftest import AS_OF
 from warehouse import scores_store as store
 

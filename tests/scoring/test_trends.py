@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from scoring.trends import damped_trend, evaluate_trends, last_value, linear_trend, read_series_csv, spearman
+from scoring.screening.trends import (
+    damped_trend,
+    evaluate_trends,
+    last_value,
+    linear_trend,
+    read_series_csv,
+    spearman,
+)
 
 
 def test_baselines_on_exact_series() -> None:

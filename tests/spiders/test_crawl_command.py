@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows import cli_crawl
+from flows.cli import crawl as cli_crawl
 from flows.settings import Settings
 from tests.spiders.faults import fault_server, ok
 from tests.spiders.helpers import FIXTURES

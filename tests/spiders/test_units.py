@@ -265,9 +265,9 @@ def test_shipped_configs_load() -> None:
 
 
 def test_query_technologies_are_taxonomy_ids() -> None:
-    taxonomy = REPO / "scoring" / "taxonomy.toml"
+    taxonomy = REPO / "scoring" / "technologies" / "taxonomy.toml"
     if not taxonomy.exists():
-        pytest.skip("scoring/taxonomy.toml not present")
+        pytest.skip("scoring/technologies/taxonomy.toml not present")
     ids = {t["id"] for t in tomllib.loads(taxonomy.read_text(encoding="utf-8"))["technology"]}
     assert {t.id for t in load_queries().technologies} <= ids
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scoring.embed import FakeEmbedder
+from scoring.topics.embed import FakeEmbedder
 
 _n = itertools.count(1)
 

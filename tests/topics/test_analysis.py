@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scoring.analysis import ZH_SPACE, run_analysis
-from scoring.embed import FakeEmbedder
-from scoring.taxonomy import load_taxonomy
-from scoring.topics_config import load_topics_config
+from scoring.technologies.taxonomy import load_taxonomy
+from scoring.topics.config import load_topics_config
+from scoring.topics.embed import FakeEmbedder
+from scoring.topics.pipeline import ZH_SPACE, run_analysis
 from warehouse import technologies_store as techstore
 from warehouse import topics_store as store
 from warehouse.ingest import ingest_file, ingest_records
@@ -215,7 +215,7 @@ def test_growing_unlinked_topic_becomes_a_candidate_and_decisions_stick(warehous
 
 
 def test_embed_documents_alone_redoes_only_forgotten_vectors(sample_con, fake) -> None:
-    from scoring.analysis import embed_documents
+    from scoring.topics.pipeline import embed_documents
 
     con = sample_con
     ids = [r[0] for r in con.execute("SELECT doc_id FROM documents ORDER BY doc_id").fetchall()]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scoring.chinese import (
+from scoring.technologies.taxonomy import load_taxonomy
+from scoring.topics.chinese import (
     STOPWORDS_ZH,
     ChineseSegmenter,
     cached_segmenter,
@@ -12,7 +13,6 @@ from scoring.chinese import (
     taxonomy_words,
     term_vectors,
 )
-from scoring.taxonomy import load_taxonomy
 
 
 def test_taxonomy_terms_stay_single_words() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
-from scoring.cluster import TopicClusterer, choose_n_topics
+from scoring.topics.cluster import TopicClusterer, choose_n_topics
 
 
 def blobs(n_per: int = 60, k: int = 4, dim: int = 32, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -118,8 +118,8 @@ def test_large_inputs_are_seeded_by_minibatches_and_stay_deterministic() -> None
 
 
 def test_from_config_is_what_the_analysis_stage_builds() -> None:
-    from scoring.analysis import _clusterer
-    from scoring.topics_config import load_topics_config
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.pipeline import _clusterer
 
     cfg = load_topics_config().cluster
     assert TopicClusterer.from_config(cfg).get_params() == _clusterer(cfg).get_params()
@@ -131,7 +131,7 @@ def test_importing_clustering_and_description_loads_neither_sklearn_nor_scipy_no
     import subprocess
     import sys
 
-    code = ("import sys, scoring.cluster, scoring.represent; "
+    code = ("import sys, scoring.topics.cluster, scoring.topics.represent; "
             "print(sorted(m for m in ('sklearn', 'scipy', 'pandas', 'torch', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

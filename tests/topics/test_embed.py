@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring.embed import (
+from scoring.topics.embed import (
     FakeEmbedder,
     decide_multilingual,
     embedding_text,

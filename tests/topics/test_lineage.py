@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from scoring.lineage import keyword_vectors, match_topics
+from scoring.topics.lineage import keyword_vectors, match_topics
 
 
 def ids(prefix: str, n: int, start: int = 0) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring.linking import (
+from scoring.technologies.linking import (
     TopicInput,
     alias_document_links,
     embedding_confidence,
@@ -14,8 +14,8 @@ from scoring.linking import (
     topic_member_links,
     topic_technology_links,
 )
-from scoring.taxonomy import AliasMatcher, load_taxonomy
-from scoring.topics_config import LinkingConfig
+from scoring.technologies.taxonomy import AliasMatcher, load_taxonomy
+from scoring.topics.config import LinkingConfig
 
 CFG = LinkingConfig()
 

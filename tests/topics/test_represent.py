@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring.represent import class_tfidf, describe_topics, english_terms, make_label, pick_keywords
+from scoring.topics.represent import class_tfidf, describe_topics, english_terms, make_label, pick_keywords
 
 
 def test_english_terms_drop_stopwords_and_add_adjacent_bigrams() -> None:
@@ -66,14 +66,14 @@ def test_english_terms_keep_accented_words_whole_and_drop_contractions() -> None
 def test_general_stopwords_are_sklearns_list() -> None:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    from scoring.represent import _GENERAL, STOPWORDS_EN
+    from scoring.topics.represent import _GENERAL, STOPWORDS_EN
 
     assert set(_GENERAL) == set(ENGLISH_STOP_WORDS)
     assert set(ENGLISH_STOP_WORDS) <= STOPWORDS_EN
 
 
 def test_sampled_members_are_the_most_central_half_plus_a_seeded_draw() -> None:
-    from scoring.represent import sample_members
+    from scoring.topics.represent import sample_members
 
     labels = np.array([1, 0, 1, 1, 0, 1, 1, -1, 1, 1])
     sims = np.array([0.5, 0.9, 0.7, 0.7, 0.1, 0.2, 0.9, 1.0, 0.3, 0.4], dtype=np.float32)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.linking import taxonomy_rows
-from scoring.taxonomy import load_taxonomy
+from scoring.technologies.linking import taxonomy_rows
+from scoring.technologies.taxonomy import load_taxonomy
 from warehouse import technologies_store as techstore
 from warehouse import topics_store as store
 from warehouse.ingest import ingest_records

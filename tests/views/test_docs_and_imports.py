@@ -39,7 +39,7 @@ def test_view_commands_do_not_import_heavy_libraries(scored_home: Path) -> None:
     code = (
         "import sys, typer\n"
         "from typer.testing import CliRunner\n"
-        "from flows import cli_views\n"
+        "from flows.cli import views as cli_views\n"
         "app = typer.Typer(); cli_views.register(app)\n"
         "for args in (['watchlist'], ['movers'], ['assess', 'BCI', '--format', 'html'], ['report']):\n"
         "    r = CliRunner().invoke(app, args)\n"

@@ -70,7 +70,7 @@ def test_assess_markdown_carries_the_technology_and_overall_record(resolved_home
 
 
 def test_assess_json_matches_the_ledger_summary(resolved_home: Path, resolved_con: Any) -> None:
-    from scoring.ledger import ledger_summary
+    from scoring.ledger.forecasts import ledger_summary
 
     data = json.loads(run("assess", "quantum computing", "--format", "json")[0])
     rec = data["track_record"]["technology"]
@@ -85,7 +85,7 @@ def test_assess_json_matches_the_ledger_summary(resolved_home: Path, resolved_co
     assert [(f["probability"], f["outcome"], f["resolved_as_of"]) for f in rec["recent"]] == [
         (0.9, 1, "2026-11-16"), (0.3, None, "2026-11-16"), (0.7, 0, "2026-11-16"), (0.2, 1, "2026-03-01")]
     overall = data["track_record"]["overall"]["live"]
-    # the same figures as scoring.ledger.ledger_summary (and so `futurescan ledger`)
+    # the same figures as scoring.ledger.forecasts.ledger_summary (and so `futurescan ledger`)
     for mine, theirs in ((live, ledger_summary(resolved_con, "quantum_computing")), (overall, ledger_summary(resolved_con))):
         for key in ("forecasts", "resolved", "void", "pending", "brier", "brier_climatology", "hit_rate", "threat_score"):
             assert mine[key] == theirs[key], key

@@ -1,5 +1,5 @@
 -- 002: candidate technologies and the links from documents to them.
--- The seeded taxonomy (scoring/taxonomy.toml) is synced into `technologies`; discovered candidates
+-- The seeded taxonomy (scoring/technologies/taxonomy.toml) is synced into `technologies`; discovered candidates
 -- join it with status 'candidate' and move to 'accepted' or 'dismissed' by a consultant's decision.
 
 CREATE TABLE technologies (

@@ -1,7 +1,7 @@
 -- 020: document embeddings and Chinese segmentations, each keyed so a scan redoes only new or changed work.
 
 -- One vector per document and model. A row is current while its content_hash equals
--- documents.content_hash and its recipe equals the recipe in scoring/topics.toml; otherwise the next
+-- documents.content_hash and its recipe equals the recipe in scoring/topics/topics.toml; otherwise the next
 -- analysis re-embeds the document (or reuses the vector of an identical text via text_hash).
 -- Readers (e.g. a novelty indicator) use doc_id, model and vector.
 CREATE TABLE embeddings (

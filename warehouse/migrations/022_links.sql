@@ -24,5 +24,5 @@ CREATE TABLE document_link_state (
 );
 
 -- Weak vocabulary of technologies added by the CLI or accepted from candidates (the seeded taxonomy
--- keeps its keywords in scoring/taxonomy.toml).
+-- keeps its keywords in scoring/technologies/taxonomy.toml).
 ALTER TABLE technologies ADD COLUMN keywords VARCHAR[];

@@ -1,0 +1,1 @@
+"""Technologies: the seeded bilingual taxonomy and the links of documents and topics to it."""

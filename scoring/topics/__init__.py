@@ -1,0 +1,1 @@
+"""Topics: embed documents, cluster them, describe the clusters and follow their lineage between scans."""
