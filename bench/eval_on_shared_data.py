@@ -96,7 +96,7 @@ def evaluate_horizons(con: Any, labels_path: Path, as_of: dt.date) -> dict[str, 
     t = time.perf_counter()
     scores, weights_hash = score_technologies(con, as_of=as_of)
     seconds = time.perf_counter() - t
-    labels = resolve_labels(read_labels(labels_path), store.load_technologies(con))
+    labels = resolve_labels(read_labels(labels_path), store.screened_technologies(con))
     result = evaluate_horizon(labels, scores)
     all_calls = {
         s.tech.tech_id: {"horizon": s.horizon.horizon, "leaning": s.horizon.leaning, "confidence": s.horizon.confidence,

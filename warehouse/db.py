@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+if TYPE_CHECKING:  # pyarrow is imported where a table is built: read-only commands start without it
+    import pyarrow as pa
+
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 # Rows per row group in what the writer stores (DuckDB's default is 122,880). A commit compresses new row groups
-# in parallel, one task each: a 168k-document load made 2 (one core idle for most of its 2 s commit), at this
-# size 6 (commit ~1.4 s, the load ~6-10% faster; the file ~5% larger). DuckDB takes the size only when a database
-# is attached, so the writer attaches the file (see connect_writer).
+# in parallel, one task each, so at the default a typical load leaves a core idle for most of its commit; smaller
+# groups keep every core busy, for a slightly larger file (docs/benchmarks.md has the figures). DuckDB takes the
+# size only when a database is attached, so the writer attaches the file (see connect_writer).
 ROW_GROUP_ROWS = 30_720
 WAREHOUSE_ALIAS = "warehouse"
 
@@ -159,7 +165,18 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, published_path: Path)
     return published_path
 
 
-def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> tuple | None:
+# ───────────────────────────── small helpers every store uses ─────────────────────────────
+
+Params = list[Any] | dict[str, Any] | None
+
+
+@functools.cache
+def query(name: str) -> str:
+    """The text of a named SQL file in warehouse/queries/ (`name` without `.sql`)."""
+    return (resources.files("warehouse") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> tuple | None:
     """The first row of a query, read to the end.
 
     DuckDB 2.0's `fetchone()` leaves the rest of the result pending on the connection, and the next
@@ -169,9 +186,46 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | No
     return rows[0] if rows else None
 
 
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> list[dict[str, Any]]:
+    """Every row of a query as a dict keyed by column name."""
+    cur = con.execute(sql, params) if params is not None else con.execute(sql)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether a table exists in the main schema."""
+    """Whether a table exists in the main schema of the connection's database (temporary tables and views do not count).
+
+    duckdb_tables() rather than information_schema: it answers faster, and read views ask often.
+    """
     row = fetch_one(
-        con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
+        con,
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND table_name = ?",
+        [name],
     )
     return bool(row and row[0])
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[str]:
+    """An Arrow table visible to SQL on `con` as `name` for the length of the block.
+
+    When the block fails inside a transaction, DuckDB refuses the unregister until the rollback (which drops
+    the registration anyway): that refusal must not hide the block's own error.
+    """
+    con.register(name, table)
+    try:
+        yield name
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
+        raise
+    con.unregister(name)
+
+
+def ids_table(doc_ids: Iterable[str]) -> pa.Table:
+    """Document ids (in the order given) as a one-column `doc_id` table, to join with instead of a long IN list."""
+    import pyarrow as pa
+
+    return pa.table({"doc_id": pa.array(list(doc_ids), pa.string())})

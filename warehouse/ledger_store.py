@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -13,7 +12,15 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import WarehouseError, table_exists, transaction
+from warehouse.db import (
+    WarehouseError,
+    fetch_dicts,
+    fetch_one,
+    ids_table,
+    registered,
+    table_exists,
+    transaction,
+)
 
 FORECAST_COLUMNS: tuple[str, ...] = (
     "forecast_id", "scan_id", "tech_id", "made_at", "as_of", "type", "statement", "target", "probability",
@@ -78,7 +85,7 @@ def claim_content_hash(row: Mapping[str, Any]) -> str:
 
 def _held_claims(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """claim key → what its forecast in the ledger says (the first frozen one), for the claims of `rows`."""
-    found = _parse(_dicts(
+    found = _parse(fetch_dicts(
         con,
         f"SELECT {', '.join(c for c in FORECAST_COLUMNS if c not in _JSON)}, "
         "CAST(target AS VARCHAR) AS target, CAST(inputs AS VARCHAR) AS inputs FROM forecasts "
@@ -90,21 +97,6 @@ def _held_claims(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any
     for r in found:
         held.setdefault(claim_key(r), claim_content_hash(r))
     return held
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple | None:
-    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
-    return rows[0] if rows else None
-
-
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params) if params is not None else con.execute(sql)
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-
-
-def _ids_table(ids: Iterable[str]) -> pa.Table:
-    return pa.table({"id": pa.array(sorted(set(ids)), pa.string())})
 
 
 # ───────────────────────────── append-only writes ─────────────────────────────
@@ -195,13 +187,8 @@ def _insert(
         return
     arrow = pa.table({c: pa.array([v[i] for v in values], types[c]) for i, c in enumerate(columns)})
     select = ", ".join(f"CAST({c} AS JSON)" if c in _JSON else c for c in columns)
-    # Registered inside the transaction; unregistered even when the insert fails.
-    con.register("_fs_ledger_rows", arrow)
-    try:
+    with registered(con, "_fs_ledger_rows", arrow):
         con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM _fs_ledger_rows")
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            con.unregister("_fs_ledger_rows")
 
 
 def insert_forecasts(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]], *, strict: bool = True) -> WriteResult:
@@ -277,7 +264,7 @@ def forecasts(
         WHERE {' AND '.join(where)}
         ORDER BY f.as_of, f.scan_id, f.tech_id, f.type
     """
-    rows = _dicts(con, sql, {"scan_id": scan_id, "tech_id": tech_id, "backtest": backtest})
+    rows = fetch_dicts(con, sql, {"scan_id": scan_id, "tech_id": tech_id, "backtest": backtest})
     for r in rows:
         if r["observed"] is None:
             r["observed"] = {}
@@ -286,7 +273,7 @@ def forecasts(
 
 def resolved_record(con: duckdb.DuckDBPyConnection, *, backtest: bool, known_by: dt.date) -> list[dict[str, Any]]:
     """type, the rule's own probability and the outcome of every forecast (one per claim) of one family decided by known_by."""
-    return _dicts(
+    return fetch_dicts(
         con,
         f"WITH f AS ({_ONE_PER_CLAIM}) "
         "SELECT f.type, coalesce(TRY_CAST(json_extract(f.inputs, '$.rule_probability') AS DOUBLE), f.probability) AS rule_probability, "
@@ -299,7 +286,7 @@ def resolved_record(con: duckdb.DuckDBPyConnection, *, backtest: bool, known_by:
 
 def forecast_count(con: duckdb.DuckDBPyConnection, scan_id: str) -> int:
     """How many forecasts a scan froze."""
-    row = _one(con, "SELECT count(*) FROM forecasts WHERE scan_id = ?", [scan_id])
+    row = fetch_one(con, "SELECT count(*) FROM forecasts WHERE scan_id = ?", [scan_id])
     return int(row[0]) if row else 0
 
 
@@ -308,7 +295,7 @@ def forecast_count(con: duckdb.DuckDBPyConnection, scan_id: str) -> int:
 
 def scan_info(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
     """as_of (from its scores), weights hash and backtest flag of a scored scan; None when it has no scores."""
-    row = _one(
+    row = fetch_one(
         con,
         "SELECT max(as_of), max(weights_hash), count(*) FROM tech_scores WHERE scan_id = ?",
         [scan_id],
@@ -321,7 +308,7 @@ def scan_info(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | 
 
 def family_scans(con: duckdb.DuckDBPyConnection, *, backtest: bool, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Scored scans of one family (replayed 'asof-…' or regular) with as_of in [start, end], oldest first."""
-    return _dicts(
+    return fetch_dicts(
         con,
         "SELECT scan_id, max(as_of) AS as_of FROM tech_scores GROUP BY scan_id "
         "HAVING (scan_id LIKE 'asof-%') = $backtest AND max(as_of) BETWEEN $start AND $end "
@@ -334,7 +321,7 @@ def horizon_calls(con: duckdb.DuckDBPyConnection, tech_id: str, scan_ids: Sequen
     """A technology's horizon call in each of the given scans (those that scored it), oldest first."""
     if not scan_ids:
         return []
-    return _dicts(
+    return fetch_dicts(
         con,
         "SELECT scan_id, as_of, horizon, horizon_confidence, trl_estimate, weights_hash, "
         "CAST(horizon_evidence AS VARCHAR) AS horizon_evidence FROM tech_scores "
@@ -387,7 +374,7 @@ def linked_spans(
     """
     if not tech_ids:
         return []
-    return _dicts(
+    return fetch_dicts(
         con,
         f"""
         WITH l AS (
@@ -408,7 +395,7 @@ def source_spans(
     con: duckdb.DuckDBPyConnection, *, start: dt.date, end: dt.date, known_by: dt.date
 ) -> list[dict[str, Any]]:
     """All documents per (source, date, precision) whose span overlaps [start, end) and ends by known_by: share denominators."""
-    return _dicts(
+    return fetch_dicts(
         con,
         f"""
         SELECT d.primary_source AS source, d.published, d.date_precision AS precision, count(*) AS documents
@@ -427,7 +414,7 @@ def policy_links(
     """Policy documents linked to the technologies, published in [start, end) (whole span before end), oldest first."""
     if not tech_ids:
         return []
-    return _dicts(
+    return fetch_dicts(
         con,
         f"""
         WITH l AS (
@@ -447,7 +434,7 @@ def policy_links(
 
 def policy_documents(con: duckdb.DuckDBPyConnection, *, start: dt.date, end: dt.date) -> int:
     """How many policy documents of any technology the warehouse holds in [start, end): whether policy was watched."""
-    row = _one(
+    row = fetch_one(
         con,
         f"SELECT count(*) FROM documents d WHERE d.kind = 'policy' AND d.published >= CAST($start AS DATE) AND {_END} <= CAST($end AS DATE)",
         {"start": start, "end": end},
@@ -460,13 +447,10 @@ def document_titles(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> d
     ids = sorted(set(doc_ids))
     if not ids:
         return {}
-    con.register("_fs_ledger_doc_ids", _ids_table(ids))
-    try:
+    with registered(con, "_fs_ledger_doc_ids", ids_table(ids)):
         rows = con.execute(
-            "SELECT d.doc_id, d.title, d.kind, d.published, d.url FROM documents d JOIN _fs_ledger_doc_ids i ON i.id = d.doc_id"
+            "SELECT d.doc_id, d.title, d.kind, d.published, d.url FROM documents d JOIN _fs_ledger_doc_ids USING (doc_id)"
         ).fetchall()
-    finally:
-        con.unregister("_fs_ledger_doc_ids")
     return {r[0]: {"title": r[1], "kind": r[2], "published": r[3], "url": r[4]} for r in rows}
 
 

@@ -9,9 +9,8 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
-from warehouse.db import transaction
+from warehouse.db import fetch_dicts, fetch_one, ids_table, query, registered, table_exists, transaction
 
 # A document counts only once the whole span its date stands for lies before as_of: a paper dated
 # "2025" (year precision) is not "published before 2025-06-01".
@@ -21,20 +20,9 @@ _BEFORE = (
 )
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple | None:
-    """The first row of a query, read to the end: DuckDB 2 blocks a connection that holds an unfinished result."""
-    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
-    return rows[0] if rows else None
-
-
 def settle(con: duckdb.DuckDBPyConnection) -> None:
     """Finish any half-read result left on the connection: DuckDB 2 refuses register() until it is read out."""
     con.execute("SELECT 1").fetchall()
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = _one(con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name])
-    return bool(row and row[0])
 
 
 def before_as_of(alias: str = "d") -> str:
@@ -42,12 +30,13 @@ def before_as_of(alias: str = "d") -> str:
     return _BEFORE.format(d=alias)
 
 
-def load_technologies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Technologies to screen (every status except dismissed), by id."""
-    rows = con.execute(
-        "SELECT tech_id, name_en, coalesce(name_zh, ''), coalesce(aliases, []), coalesce(direction, ''), status "
-        "FROM technologies WHERE status <> 'dismissed' ORDER BY tech_id"
-    ).fetchall()
+def screened_technologies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Technologies to screen (every status except dismissed), by id, names and direction never NULL.
+
+    Not `technologies_store.load_technologies` (every column as stored): the score stage's input digest
+    hashes exactly what this reads, so it reads only the columns the indicators see.
+    """
+    rows = con.execute(query("screened_technologies")).fetchall()
     return [
         {"tech_id": r[0], "name_en": r[1], "name_zh": r[2], "aliases": list(r[3]), "direction": r[4], "status": r[5]}
         for r in rows
@@ -172,16 +161,21 @@ def baseline_sample(
 _EMBEDDING_MODEL_SQL = "SELECT model FROM embeddings GROUP BY model ORDER BY count(*) DESC, model LIMIT 1"
 
 
-def load_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> dict[str, np.ndarray]:
-    """Document vectors of the most-used embedding model, when the embeddings table exists; else empty."""
-    if not _has_table(con, "embeddings"):
+def vectors_by_doc(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> dict[str, np.ndarray]:
+    """doc_id → vector of the most-used embedding model, for the given documents; empty without embeddings.
+
+    The screening's reader: whichever model the warehouse holds most, as a mapping, through bound parameters
+    (no Arrow table). `topics_store.load_embeddings` serves the analysis instead: one named model, streamed
+    into a single matrix, for a whole corpus at a time.
+    """
+    if not table_exists(con, "embeddings"):
         return {}
     cols = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'embeddings'"
     ).fetchall()}
     if not {"doc_id", "model", "vector"} <= cols:
         return {}
-    model = _one(con, _EMBEDDING_MODEL_SQL)
+    model = fetch_one(con, _EMBEDDING_MODEL_SQL)
     if not model:
         return {}
     rows = con.execute(
@@ -198,7 +192,7 @@ def _rows_digest(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, 
     DuckDB's `hash` of the whole row (strings, lists and vectors in full) is ~6× faster than md5 of the
     row as text; a changed row going unnoticed would take a 64-bit collision.
     """
-    row = _one(
+    row = fetch_one(
         con,
         f"SELECT count(*), coalesce(md5(string_agg(h, ',' ORDER BY h)), '') "
         f"FROM (SELECT CAST(hash(q) AS VARCHAR) AS h FROM ({sql}) q)",
@@ -225,12 +219,7 @@ def input_digests(
     """
     evidence_params = {"as_of": as_of, "min_conf": min_confidence, "body_chars": EVIDENCE_BODY_CHARS}
     parts = {
-        "technologies": _rows_digest(
-            con,
-            "SELECT tech_id, name_en, coalesce(name_zh, ''), coalesce(aliases, []), coalesce(direction, ''), status "
-            "FROM technologies WHERE status <> 'dismissed'",
-            {},
-        ),
+        "technologies": _rows_digest(con, query("screened_technologies"), {}),
         "evidence": _rows_digest(con, _evidence_sql(), evidence_params),
         "source_spans": _rows_digest(con, _SPANS_SQL, {"as_of": as_of}),
         "kind_counts": _rows_digest(con, _KINDS_SQL, {"as_of": as_of}),
@@ -243,13 +232,13 @@ def input_digests(
 
 
 def embeddings_digest(con: duckdb.DuckDBPyConnection) -> str:
-    """The model `load_embeddings` reads and a digest of every linked document's vector of it ('none' without).
+    """The model `vectors_by_doc` reads and a digest of every linked document's vector of it ('none' without).
 
     Every linked document's vector: a superset of those the indicators read, so equal stays equal.
     """
-    if not _has_table(con, "embeddings"):
+    if not table_exists(con, "embeddings"):
         return "none"
-    model = _one(con, _EMBEDDING_MODEL_SQL)
+    model = fetch_one(con, _EMBEDDING_MODEL_SQL)
     if not model:
         return "none"
     return f"{model[0]}|" + _rows_digest(
@@ -268,7 +257,7 @@ MEMO_RETENTION = dt.timedelta(days=90)
 
 def load_memo(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     """(family, key) → JSON text of every evidence-only result kept (`score_memo`); empty before migration 081."""
-    if not _has_table(con, "score_memo"):
+    if not table_exists(con, "score_memo"):
         return {}
     return {(f, k): v for f, k, v in con.execute("SELECT family, memo_key, value FROM score_memo").fetchall()}
 
@@ -282,7 +271,7 @@ def save_memo(
     nothing but `used_at`, and a forced recompute (which reads nothing kept) writes what it computed,
     repairing any row that says otherwise. Rows unused for `MEMO_RETENTION` are deleted.
     """
-    if not _has_table(con, "score_memo"):
+    if not table_exists(con, "score_memo"):
         return 0
     settle(con)
     with transaction(con):
@@ -295,7 +284,7 @@ def save_memo(
                  "at": used_at},
             )
         con.execute("DELETE FROM score_memo WHERE used_at < ?", [used_at - MEMO_RETENTION])
-    row = _one(con, "SELECT count(*) FROM score_memo")
+    row = fetch_one(con, "SELECT count(*) FROM score_memo")
     return int(row[0]) if row else 0
 
 
@@ -304,13 +293,13 @@ def save_memo(
 
 def scan_as_of(con: duckdb.DuckDBPyConnection, scan_id: str) -> dt.date | None:
     """The as_of date recorded for a scan, if the scan exists and has one."""
-    row = _one(con, "SELECT as_of FROM scans WHERE scan_id = ?", [scan_id])
+    row = fetch_one(con, "SELECT as_of FROM scans WHERE scan_id = ?", [scan_id])
     return row[0] if row else None
 
 
 def ensure_scan(con: duckdb.DuckDBPyConnection, scan_id: str, as_of: dt.date, params: Mapping[str, Any]) -> bool:
     """Create a finished scan row when scoring runs outside the weekly flow; True when one was created."""
-    if _one(con, "SELECT 1 FROM scans WHERE scan_id = ?", [scan_id]):
+    if fetch_one(con, "SELECT 1 FROM scans WHERE scan_id = ?", [scan_id]):
         return False
     now = dt.datetime.now()
     con.execute(
@@ -416,7 +405,7 @@ def _record_run(con: duckdb.DuckDBPyConnection, scan_id: str, run: Mapping[str, 
 
 def score_run(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
     """A scan's `score_runs` row (its input digest and where its scores came from), if it was scored."""
-    row = _one(con, f"SELECT {', '.join(_RUN_COLUMNS)} FROM score_runs WHERE scan_id = ?", [scan_id])
+    row = fetch_one(con, f"SELECT {', '.join(_RUN_COLUMNS)} FROM score_runs WHERE scan_id = ?", [scan_id])
     if row is None:
         return None
     rec = dict(zip(_RUN_COLUMNS, row, strict=True))
@@ -426,7 +415,7 @@ def score_run(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | 
 
 def latest_score_run(con: duckdb.DuckDBPyConnection, *, exclude_scan_id: str | None = None) -> dict[str, Any] | None:
     """The most recently scored scan with stored scores, other than `exclude_scan_id`."""
-    row = _one(
+    row = fetch_one(
         con,
         "SELECT r.scan_id FROM score_runs r WHERE r.scan_id IS DISTINCT FROM $exclude "
         "AND EXISTS (SELECT 1 FROM tech_scores s WHERE s.scan_id = r.scan_id) "
@@ -438,7 +427,7 @@ def latest_score_run(con: duckdb.DuckDBPyConnection, *, exclude_scan_id: str | N
 
 def reusable_scan(con: duckdb.DuckDBPyConnection, *, input_digest: str, scan_id: str) -> str | None:
     """A scan whose stored scores were made from exactly these inputs: `scan_id` itself first, else the latest."""
-    row = _one(
+    row = fetch_one(
         con,
         "SELECT r.scan_id FROM score_runs r WHERE r.input_digest = $digest "
         "AND EXISTS (SELECT 1 FROM tech_scores s WHERE s.scan_id = r.scan_id) "
@@ -470,13 +459,13 @@ def copy_scores(
             {"to": to_scan, "from": from_scan},
         )
         _record_run(con, to_scan, run)
-    row = _one(con, "SELECT count(*) FROM tech_scores WHERE scan_id = ?", [to_scan])
+    row = fetch_one(con, "SELECT count(*) FROM tech_scores WHERE scan_id = ?", [to_scan])
     return int(row[0]) if row else 0
 
 
 def score_counts(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any]:
     """What a scan's stored scores add up to: technologies, calls by horizon, yes flags, evidence read."""
-    row = _one(
+    row = fetch_one(
         con,
         "SELECT count(*), count(*) FILTER (WHERE strategic_label = 'yes'), count(*) FILTER (WHERE disruptive_label = 'yes'), "
         "coalesce(sum(evidence_count), 0) FROM tech_scores WHERE scan_id = ?",
@@ -492,7 +481,7 @@ def score_counts(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any]
 
 def latest_scan_id(con: duckdb.DuckDBPyConnection) -> str | None:
     """The most recently scored scan."""
-    row = _one(con, "SELECT scan_id FROM tech_scores GROUP BY scan_id ORDER BY max(scored_at) DESC, scan_id DESC LIMIT 1")
+    row = fetch_one(con, "SELECT scan_id FROM tech_scores GROUP BY scan_id ORDER BY max(scored_at) DESC, scan_id DESC LIMIT 1")
     return row[0] if row else None
 
 
@@ -544,11 +533,8 @@ def document_titles(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> d
     if not ids:
         return {}
     settle(con)
-    con.register("_fs_title_ids", pa.table({"doc_id": pa.array(ids, pa.string())}))
-    try:
+    with registered(con, "_fs_title_ids", ids_table(ids)):
         rows = con.execute("SELECT d.doc_id, d.title FROM documents d JOIN _fs_title_ids USING (doc_id)").fetchall()
-    finally:
-        con.unregister("_fs_title_ids")
     return dict(rows)
 
 
@@ -566,13 +552,13 @@ def add_override(
     at: dt.datetime | None = None,
 ) -> int:
     """Append a consultant's judgement; returns its id. Computed scores are never touched."""
-    scan = latest_scan_id(con) if _has_table(con, "tech_scores") else None
+    scan = latest_scan_id(con) if table_exists(con, "tech_scores") else None
     computed = None
     if scan is not None:
         col = "horizon" if field == "horizon" else "strategic_label"
-        row = _one(con, f"SELECT {col} FROM tech_scores WHERE scan_id = ? AND tech_id = ?", [scan, tech_id])
+        row = fetch_one(con, f"SELECT {col} FROM tech_scores WHERE scan_id = ? AND tech_id = ?", [scan, tech_id])
         computed = row[0] if row else None
-    row = _one(
+    row = fetch_one(
         con,
         "INSERT INTO overrides (tech_id, field, value, decided_by, reason, recorded_at, scan_id, computed_value) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING override_id",
@@ -583,13 +569,7 @@ def add_override(
 
 def override_history(con: duckdb.DuckDBPyConnection, tech_id: str) -> list[dict[str, Any]]:
     """Every judgement recorded for a technology, oldest first."""
-    rows = con.execute(
-        "SELECT override_id, field, value, decided_by, reason, recorded_at, scan_id, computed_value "
-        "FROM overrides WHERE tech_id = ? ORDER BY recorded_at, override_id",
-        [tech_id],
-    ).fetchall()
-    names = ("override_id", "field", "value", "decided_by", "reason", "recorded_at", "scan_id", "computed_value")
-    return [dict(zip(names, r, strict=True)) for r in rows]
+    return fetch_dicts(con, query("override_history"), [tech_id])
 
 
 def technology_ids(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, list[str]]]:

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import transaction
+from warehouse.db import fetch_dicts, ids_table, registered, transaction
 
 TECH_STATUSES = ("seeded", "candidate", "accepted", "dismissed")
 LINK_METHODS = ("alias", "embedding", "topic")
-
-
-@contextlib.contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[str]:
-    con.register(name, table)
-    try:
-        yield name
-    finally:
-        con.unregister(name)
 
 
 _TECH_SCHEMA = pa.schema([
@@ -44,7 +34,7 @@ def sync_taxonomy(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, An
         [{k: r.get(k) for k in _TECH_SCHEMA.names} for r in rows], schema=_TECH_SCHEMA
     )
     now = dt.datetime.now()
-    with _registered(con, "_fs_tax", table), transaction(con):
+    with registered(con, "_fs_tax", table), transaction(con):
         inserted = con.execute(
             "SELECT count(*) FROM _fs_tax WHERE tech_id NOT IN (SELECT tech_id FROM technologies)"
         ).fetchall()[0][0]
@@ -102,17 +92,13 @@ def load_technologies(con: duckdb.DuckDBPyConnection, statuses: Sequence[str] | 
     if statuses:
         sql += " WHERE list_contains(?, status)"
         params.append(list(statuses))
-    cur = con.execute(sql + " ORDER BY tech_id", params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return fetch_dicts(con, sql + " ORDER BY tech_id", params)
 
 
 def get_technology(con: duckdb.DuckDBPyConnection, tech_id: str) -> dict[str, Any] | None:
     """One technology row, or None."""
-    cur = con.execute("SELECT * FROM technologies WHERE tech_id = ?", [tech_id])
-    rows = cur.fetchall()
-    row = rows[0] if rows else None
-    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+    rows = fetch_dicts(con, "SELECT * FROM technologies WHERE tech_id = ?", [tech_id])
+    return rows[0] if rows else None
 
 
 def add_technology(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> None:
@@ -177,8 +163,7 @@ def candidate_topics(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def stale_link_docs(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, tech_digest: str) -> list[str]:
     """The documents among doc_ids not yet alias-matched against this vocabulary in their current text."""
-    table = pa.table({"doc_id": pa.array(list(doc_ids), pa.string())})
-    with _registered(con, "_fs_link_check", table):
+    with registered(con, "_fs_link_check", ids_table(doc_ids)):
         rows = con.execute(
             "SELECT i.doc_id FROM _fs_link_check i JOIN documents d USING (doc_id) "
             "LEFT JOIN document_link_state s ON s.doc_id = d.doc_id "
@@ -211,7 +196,7 @@ def replace_alias_links(
         "doc_id": pa.array(list(doc_ids), pa.string()),
         "content_hash": pa.array(list(content_hashes), pa.string()),
     })
-    with _registered(con, "_fs_link_docs", docs), _registered(con, "_fs_links", _links_table(links)), transaction(con):
+    with registered(con, "_fs_link_docs", docs), registered(con, "_fs_links", _links_table(links)), transaction(con):
         con.execute(
             "DELETE FROM document_technologies WHERE method = 'alias' AND doc_id IN (SELECT doc_id FROM _fs_link_docs)"
         )
@@ -235,7 +220,7 @@ def replace_method_links(
     if method not in LINK_METHODS or method == "alias":
         raise ValueError(f"method must be 'embedding' or 'topic', not {method!r}")
     now = dt.datetime.now()
-    with _registered(con, "_fs_mlinks", _links_table(links)), transaction(con):
+    with registered(con, "_fs_mlinks", _links_table(links)), transaction(con):
         con.execute("DELETE FROM document_technologies WHERE method = ?", [method])
         con.execute(
             "INSERT INTO document_technologies (doc_id, tech_id, method, confidence, matched, linked_at) "
@@ -266,14 +251,15 @@ def write_topic_technologies(con: duckdb.DuckDBPyConnection, *, scan_id: str, ro
         "similarity": pa.array([r.get("similarity") for r in rows], pa.float64()),
         "evidence": pa.array([r.get("evidence") for r in rows], pa.string()),
     })
-    with _registered(con, "_fs_tt", table), transaction(con):
+    with registered(con, "_fs_tt", table), transaction(con):
         con.execute("DELETE FROM topic_technologies WHERE scan_id = ?", [scan_id])
         con.execute("INSERT INTO topic_technologies SELECT * FROM _fs_tt")
 
 
 def link_summary(con: duckdb.DuckDBPyConnection, *, min_confidence: float = 0.5) -> list[dict[str, Any]]:
     """Per technology: status, direction and documents linked by each method (at or above min_confidence)."""
-    cur = con.execute(
+    return fetch_dicts(
+        con,
         """
         SELECT t.tech_id, t.name_en, t.name_zh, t.direction, t.status, t.origin,
                count(DISTINCT l.doc_id) FILTER (WHERE l.confidence >= $c) AS documents,
@@ -286,8 +272,6 @@ def link_summary(con: duckdb.DuckDBPyConnection, *, min_confidence: float = 0.5)
         """,
         {"c": min_confidence},
     )
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def technology_evidence(con: duckdb.DuckDBPyConnection, tech_id: str, *, limit: int = 10) -> dict[str, Any]:

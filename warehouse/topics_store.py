@@ -6,10 +6,9 @@ back as one numpy matrix.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +16,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from warehouse.db import fetch_one, transaction
+from warehouse.db import fetch_dicts, fetch_one, ids_table, registered, transaction
 
 # Tables holding one scan's analysis, cleared when a scan is analysed again.
 _SCAN_TABLES = ("topic_snapshots", "topic_members", "topic_events", "topic_technologies")
-
-
-@contextlib.contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[str]:
-    con.register(name, table)
-    try:
-        yield name
-    finally:
-        con.unregister(name)
-
-
-def _ids_table(doc_ids: Sequence[str]) -> pa.Table:
-    return pa.table({"doc_id": pa.array(list(doc_ids), pa.string())})
 
 
 def _vectors_array(vectors: np.ndarray) -> pa.Array:
@@ -79,7 +65,7 @@ def analysis_documents(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | None,
 
 def document_texts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, body_chars: int = 2000) -> pa.Table:
     """doc_id, title, abstract (first 4,000 characters) and the start of the body for the given documents."""
-    with _registered(con, "_fs_text_ids", _ids_table(doc_ids)):
+    with registered(con, "_fs_text_ids", ids_table(doc_ids)):
         return con.sql(
             "SELECT d.doc_id, d.title, substr(coalesce(d.abstract, ''), 1, 4000) AS abstract, "
             "substr(coalesce(d.body, ''), 1, $n) AS body "
@@ -93,7 +79,7 @@ def document_texts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, bo
 
 def content_hashes(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[str, str]:
     """doc_id → current content hash for the given documents (unknown ids are left out)."""
-    with _registered(con, "_fs_hash_ids", _ids_table(doc_ids)):
+    with registered(con, "_fs_hash_ids", ids_table(doc_ids)):
         got = con.sql(
             "SELECT d.doc_id, d.content_hash FROM documents d JOIN _fs_hash_ids USING (doc_id)"
         ).to_arrow_table()
@@ -102,7 +88,7 @@ def content_hashes(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> di
 
 def forget_embeddings(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, model: str) -> int:
     """Delete these documents' vectors for a model, so the next analysis embeds them again."""
-    with _registered(con, "_fs_forget", _ids_table(doc_ids)):
+    with registered(con, "_fs_forget", ids_table(doc_ids)):
         before = con.execute("SELECT count(*) FROM embeddings WHERE model = ?", [model]).fetchall()[0][0]
         con.execute("DELETE FROM embeddings WHERE model = ? AND doc_id IN (SELECT doc_id FROM _fs_forget)", [model])
         after = con.execute("SELECT count(*) FROM embeddings WHERE model = ?", [model]).fetchall()[0][0]
@@ -113,7 +99,7 @@ def stale_embeddings(
     con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, model: str, recipe: str
 ) -> list[str]:
     """The documents among doc_ids without a current vector for this model and recipe."""
-    with _registered(con, "_fs_emb_check", _ids_table(doc_ids)):
+    with registered(con, "_fs_emb_check", ids_table(doc_ids)):
         rows = con.execute(
             "SELECT i.doc_id FROM _fs_emb_check i JOIN documents d USING (doc_id) "
             "LEFT JOIN embeddings e ON e.doc_id = d.doc_id AND e.model = ? "
@@ -130,7 +116,7 @@ def vectors_for_texts(
     if not text_hashes:
         return {}
     table = pa.table({"text_hash": pa.array(list(dict.fromkeys(text_hashes)), pa.string())})
-    with _registered(con, "_fs_text_hashes", table):
+    with registered(con, "_fs_text_hashes", table):
         got = con.sql(
             "SELECT e.text_hash, any_value(e.vector) AS vector FROM embeddings e "
             "JOIN _fs_text_hashes h USING (text_hash) WHERE e.model = $model AND e.recipe = $recipe "
@@ -165,7 +151,7 @@ def write_embeddings(
         "vector": _vectors_array(vectors),
         "embedded_at": pa.array([now] * len(doc_ids), pa.timestamp("us")),
     })
-    with _registered(con, "_fs_emb_new", table), transaction(con):
+    with registered(con, "_fs_emb_new", table), transaction(con):
         con.execute("DELETE FROM embeddings WHERE model = ? AND doc_id IN (SELECT doc_id FROM _fs_emb_new)", [model])
         con.execute(
             "INSERT INTO embeddings (doc_id, model, content_hash, recipe, text_hash, dim, vector, embedded_at) "
@@ -185,7 +171,7 @@ def load_embeddings(
     batches of `batch_rows` and each row is placed by position into one preallocated float32 matrix,
     so the peak is about the matrix itself.
     """
-    with _registered(con, "_fs_emb_load", _ids_table(doc_ids)):
+    with registered(con, "_fs_emb_load", ids_table(doc_ids)):
         found = con.sql(
             "SELECT e.doc_id, e.dim FROM embeddings e WHERE e.model = $model "
             "AND e.doc_id IN (SELECT doc_id FROM _fs_emb_load) ORDER BY e.doc_id",
@@ -251,7 +237,7 @@ def copy_embeddings_from(con: duckdb.DuckDBPyConnection, other_db: Path, *, mode
 
 def stale_terms(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], *, recipe: str) -> list[str]:
     """The documents among doc_ids whose segmentation is missing or out of date."""
-    with _registered(con, "_fs_terms_check", _ids_table(doc_ids)):
+    with registered(con, "_fs_terms_check", ids_table(doc_ids)):
         rows = con.execute(
             "SELECT i.doc_id FROM _fs_terms_check i JOIN documents d USING (doc_id) "
             "LEFT JOIN document_terms t ON t.doc_id = d.doc_id "
@@ -279,7 +265,7 @@ def write_terms(
         "terms": pa.array([list(t) for t in terms], pa.list_(pa.string())),
         "segmented_at": pa.array([dt.datetime.now()] * len(doc_ids), pa.timestamp("us")),
     })
-    with _registered(con, "_fs_terms_new", table), transaction(con):
+    with registered(con, "_fs_terms_new", table), transaction(con):
         con.execute("DELETE FROM document_terms WHERE doc_id IN (SELECT doc_id FROM _fs_terms_new)")
         con.execute("INSERT INTO document_terms SELECT doc_id, content_hash, recipe, terms, segmented_at FROM _fs_terms_new")
     return len(doc_ids)
@@ -287,7 +273,7 @@ def write_terms(
 
 def load_terms(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[str, list[str]]:
     """doc_id → stored words for these documents."""
-    with _registered(con, "_fs_terms_load", _ids_table(doc_ids)):
+    with registered(con, "_fs_terms_load", ids_table(doc_ids)):
         got = con.sql(
             "SELECT t.doc_id, t.terms FROM document_terms t JOIN _fs_terms_load USING (doc_id)"
         ).to_arrow_table()
@@ -299,18 +285,16 @@ def load_terms(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[s
 
 def previous_run(con: duckdb.DuckDBPyConnection, *, exclude_scan_id: str | None = None) -> dict[str, Any] | None:
     """The latest successful analysis other than exclude_scan_id, as a dict; None when there is none."""
-    cur = con.execute(
+    rows = fetch_dicts(
+        con,
         "SELECT scan_id, as_of, model, fingerprint, config_digest, started_at, finished_at, summary "
         "FROM analysis_runs WHERE status = 'succeeded' AND scan_id IS DISTINCT FROM ? "
         "ORDER BY finished_at DESC, scan_id DESC LIMIT 1",
         [exclude_scan_id],
     )
-    rows = cur.fetchall()
-    row = rows[0] if rows else None
-    if row is None:
+    if not rows:
         return None
-    cols = [d[0] for d in cur.description]
-    out = dict(zip(cols, row, strict=True))
+    out = rows[0]
     out["summary"] = json.loads(out["summary"]) if out.get("summary") else {}
     return out
 
@@ -350,24 +334,23 @@ def finish_run(
 
 def run_info(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
     """One analysis run (scan_id, as_of, model, status, reused, previous_scan_id), or None."""
-    cur = con.execute(
+    rows = fetch_dicts(
+        con,
         "SELECT scan_id, as_of, model, status, reused, previous_scan_id, started_at, finished_at "
         "FROM analysis_runs WHERE scan_id = ?",
         [scan_id],
     )
-    rows = cur.fetchall()
-    return dict(zip([d[0] for d in cur.description], rows[0], strict=True)) if rows else None
+    return rows[0] if rows else None
 
 
 def analysis_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict[str, Any]]:
     """The latest analysis runs, newest first."""
-    cur = con.execute(
+    return fetch_dicts(
+        con,
         "SELECT scan_id, as_of, model, status, reused, started_at, finished_at, previous_scan_id "
         "FROM analysis_runs ORDER BY started_at DESC LIMIT ?",
         [limit],
     )
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 # ───────────────────────────── topics ─────────────────────────────
@@ -440,7 +423,7 @@ def write_topics(
         "doc_id": pa.array(list(member_doc_ids), pa.string()),
         "similarity": pa.array(np.asarray(member_similarities, dtype=np.float32), pa.float32()),
     })
-    with _registered(con, "_fs_snaps", snaps), _registered(con, "_fs_members", members), transaction(con):
+    with registered(con, "_fs_snaps", snaps), registered(con, "_fs_members", members), transaction(con):
         con.execute(f"INSERT INTO topic_snapshots ({', '.join(snaps.column_names)}) SELECT * FROM _fs_snaps")
         con.execute("INSERT INTO topic_members SELECT scan_id, topic_id, doc_id, similarity FROM _fs_members")
 
@@ -467,7 +450,7 @@ def write_events(
         "details": pa.array([json.dumps(e[3], default=str, ensure_ascii=False) for e in events], pa.string()),
         "created_at": pa.array([now] * len(events), pa.timestamp("us")),
     })
-    with _registered(con, "_fs_events", table):
+    with registered(con, "_fs_events", table):
         con.execute(
             "INSERT INTO topic_events SELECT scan_id, previous_scan_id, space, event, from_topics, to_topics, "
             "CAST(details AS JSON), created_at FROM _fs_events"
@@ -494,7 +477,7 @@ def update_registry(
         "status": pa.array([v[0] for v in ended.values()], pa.string()),
         "successors": pa.array([list(v[1]) for v in ended.values()], pa.list_(pa.string())),
     })
-    with _registered(con, "_fs_present", present), _registered(con, "_fs_gone", gone), transaction(con):
+    with registered(con, "_fs_present", present), registered(con, "_fs_gone", gone), transaction(con):
         con.execute(
             "INSERT INTO topics (topic_id, space, language, born_scan_id, last_scan_id, status, successors, label, size) "
             "SELECT topic_id, space, language, $scan, $scan, 'active', [], label, size FROM _fs_present "
@@ -552,7 +535,8 @@ def list_topics(
     if space:
         where += " AND s.space = $space"
         params["space"] = space
-    cur = con.execute(
+    return fetch_dicts(
+        con,
         f"""
         SELECT s.topic_id, s.space, s.language, s.size, s.new_members, round(s.growth, 2) AS growth,
                s.label, t.born_scan_id AS born,
@@ -563,18 +547,14 @@ def list_topics(
         """,
         params,
     )
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def topic_history(con: duckdb.DuckDBPyConnection, topic_id: str) -> dict[str, Any] | None:
     """Everything about one topic: registry row, snapshots by scan, events, technology links, representative titles."""
-    cur = con.execute("SELECT * FROM topics WHERE topic_id = ?", [topic_id])
-    rows = cur.fetchall()
-    row = rows[0] if rows else None
-    if row is None:
+    rows = fetch_dicts(con, "SELECT * FROM topics WHERE topic_id = ?", [topic_id])
+    if not rows:
         return None
-    info: dict[str, Any] = dict(zip([d[0] for d in cur.description], row, strict=True))
+    info: dict[str, Any] = rows[0]
     snaps = con.execute(
         "SELECT s.scan_id, r.as_of, s.size, s.new_members, round(s.growth, 2), s.label, s.keywords, "
         "s.representative_doc_ids FROM topic_snapshots s JOIN analysis_runs r USING (scan_id) "

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 import weakref
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from typing import Any
 
 import duckdb
 
 from warehouse import evidence_store
+from warehouse.db import fetch_dicts, query, table_exists
 
 # Links below this confidence are hints, not evidence; the same default the screening step reads.
 MIN_CONFIDENCE = 0.5
@@ -26,16 +25,8 @@ class ViewError(LookupError):
     """A view cannot be built as asked (no such scan, no scores yet); the message says what exists."""
 
 
-@functools.cache
-def sql(name: str) -> str:
-    """The text of a named query in warehouse/queries/."""
-    return (resources.files("warehouse") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql(name), params or {})
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return fetch_dicts(con, query(name), params or {})
 
 
 # Tables known to exist, per connection: an assessment asks about a dozen times, and tables are added by
@@ -48,12 +39,7 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     seen = _TABLES_SEEN.setdefault(con, set())
     if name in seen:
         return True
-    # duckdb_tables() answers in about half the time of information_schema (what table_exists reads).
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' "
-        "AND table_name = ?", [name]
-    ).fetchall()
-    if row[0][0]:
+    if table_exists(con, name):
         seen.add(name)
         return True
     return False
@@ -101,9 +87,8 @@ def _evidence_rows(
         rel = (evidence_store.stored_evidence_sql("tech_id = $tech_id") if stored
                else evidence_store.live_evidence_sql("l.tech_id = $tech_id"))
         params = {**params, "tech_id": tech_id}
-    cur = con.execute(sql(name).replace("__EVIDENCE__", rel), params)
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    # The evidence relation is chosen per call (stored table or live computation), so it is spliced in here.
+    return fetch_dicts(con, query(name).replace("__EVIDENCE__", rel), params)
 
 
 def _json(text: str | None, default: Any) -> Any:
@@ -306,13 +291,7 @@ def override_history(con: duckdb.DuckDBPyConnection, tech_id: str) -> list[dict[
     """Every consultant judgement recorded for a technology, oldest first (the table is append-only)."""
     if not has_table(con, "overrides"):
         return []
-    cur = con.execute(
-        "SELECT override_id, field, value, decided_by, reason, recorded_at, scan_id, computed_value "
-        "FROM overrides WHERE tech_id = ? ORDER BY recorded_at, override_id",
-        [tech_id],
-    )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return fetch_dicts(con, query("override_history"), [tech_id])
 
 
 # ───────────────────────────── topic lineage (tables of migrations 021–022, when present) ─────────────────────────────

@@ -35,7 +35,7 @@ def horizon_cmd(
         raise fail(str(exc)) from None
     day = parse_date(as_of) or dt.date.today()
     with reader() as con:
-        resolved = resolve_labels(rows, store.load_technologies(con))
+        resolved = resolve_labels(rows, store.screened_technologies(con))
         wanted = [lab.tech_id for lab in resolved if lab.tech_id]
         scores, weights_hash = score_technologies(con, as_of=day, weights_path=weights, tech_ids=wanted)
         result = evaluate_horizon(resolved, scores)

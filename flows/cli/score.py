@@ -92,7 +92,7 @@ def _resolve(con: Any, name: str) -> str:
     from scoring.screening.evaluate import NameResolver
     from warehouse import scores_store as store
 
-    resolver = NameResolver(store.load_technologies(con))
+    resolver = NameResolver(store.screened_technologies(con))
     tech_id = resolver.resolve(name)
     if tech_id is None:
         hint = resolver.suggestions(name)

@@ -143,7 +143,7 @@ def gather(
 
     techs = [
         TechMeta(t["tech_id"], t["name_en"], t["name_zh"], tuple(t["aliases"]), t["direction"])
-        for t in store.load_technologies(con)
+        for t in store.screened_technologies(con)
     ]
     min_conf = float(params.get("evidence", {}).get("min_link_confidence", 0.5))
     rows = store.load_evidence(con, as_of=as_of, min_confidence=min_conf)
@@ -168,7 +168,7 @@ def gather(
         baseline_texts=store.baseline_sample(
             con, as_of=as_of, since=add_months(as_of, -recent_months), size=int(coherence.get("baseline_sample", 2000))
         ),
-        embeddings=LazyVectors(lambda: store.load_embeddings(con, doc_techs.keys())),
+        embeddings=LazyVectors(lambda: store.vectors_by_doc(con, doc_techs.keys())),
         players=_local_vocabulary(),
         memo=memo if memo is not None else open_memo(con, params),
     )
