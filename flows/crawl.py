@@ -377,7 +377,7 @@ def run_crawls(
     with. `extra_args` go to every spider (`-a key=value`). Raises CrawlError before starting anything when a source is unknown or the warehouse is
     held by another writer.
     """
-    from warehouse.crawl_state import finish_run, last_watermark, start_run
+    from warehouse.crawl_store import finish_run, last_watermark, start_run
     from warehouse.db import WarehouseError
 
     unknown = [s for s in sources if s not in ALL_SOURCES]

@@ -28,7 +28,7 @@ def app() -> typer.Typer:
 
 
 def _runs(home: Path) -> list[dict]:
-    from warehouse.crawl_state import recent_runs
+    from warehouse.crawl_store import recent_runs
     from warehouse.db import connect_reader
 
     s = Settings(home=home)
@@ -44,7 +44,7 @@ def _search_query(url: str) -> str:
 
 
 def test_crawl_records_runs_and_the_next_crawl_starts_at_the_watermark(home: Path, app: typer.Typer) -> None:
-    from warehouse.crawl_state import last_watermark
+    from warehouse.crawl_store import last_watermark
     from warehouse.db import connect_reader
 
     runner = CliRunner()

@@ -306,7 +306,7 @@ def test_crawl_status_rules() -> None:
 
 
 def test_watermark_comes_from_the_last_succeeded_run_of_the_same_mode(warehouse_con: Any) -> None:
-    from warehouse.crawl_state import finish_run, last_watermark, recent_runs, start_run
+    from warehouse.crawl_store import finish_run, last_watermark, recent_runs, start_run
 
     con = warehouse_con
     assert last_watermark(con, "arxiv") is None

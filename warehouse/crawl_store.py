@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import transaction
+from warehouse.db import fetch_dicts, fetch_one, transaction
 
 STATUSES = ("running", "succeeded", "partial", "failed")
 # Runs of a mode only feed watermarks to runs of the same mode: a snapshot replay must not make
@@ -65,7 +65,7 @@ def finish_run(
     """Close a run with its status and the crawl report (counts, errors by kind, watermark, landing file)."""
     if status not in STATUSES or status == "running":
         raise ValueError(f"a finished run is succeeded, partial or failed, not {status!r}")
-    row = con.execute("SELECT stats FROM crawl_runs WHERE run_id = ?", [run_id]).fetchone()
+    row = fetch_one(con, "SELECT stats FROM crawl_runs WHERE run_id = ?", [run_id])
     if row is None:
         raise KeyError(f"no crawl run {run_id!r}")
     stats = json.loads(row[0]) if row[0] else {}
@@ -96,12 +96,13 @@ def last_watermark(con: duckdb.DuckDBPyConnection, source_id: str, mode: str = "
 
     Partial and failed runs never count: a page they missed would otherwise be skipped forever.
     """
-    row = con.execute(
+    row = fetch_one(
+        con,
         "SELECT watermark FROM crawl_runs WHERE source_id = ? AND status = 'succeeded' AND watermark IS NOT NULL "
         "AND coalesce(json_extract_string(stats, '$.mode'), 'live') = ? "
         "ORDER BY finished_at DESC, started_at DESC LIMIT 1",
         [source_id, mode],
-    ).fetchone()
+    )
     return row[0] if row else None
 
 
@@ -110,14 +111,13 @@ def recent_runs(
 ) -> list[dict[str, Any]]:
     """The latest crawl runs, newest first, as dicts (for `futurescan crawl --history` and tests)."""
     where, params = ("WHERE source_id = ?", [source_id]) if source_id else ("", [])
-    cur = con.execute(
+    rows = fetch_dicts(
+        con,
         "SELECT run_id, source_id, scan_id, started_at, finished_at, status, landing_file, watermark, requests, "
         "items, errors, error, json_extract_string(stats, '$.mode') AS mode, json_extract_string(stats, '$.since') "
         f"AS since FROM crawl_runs {where} ORDER BY started_at DESC LIMIT ?",
         [*params, limit],
     )
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     for r in rows:
         r["errors"] = json.loads(r["errors"]) if r["errors"] else {}
     return rows
