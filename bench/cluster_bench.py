@@ -510,7 +510,7 @@ def components_study(slices: list[str], n: int, components: tuple[int, ...] = (5
     return out
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
@@ -518,52 +518,48 @@ def main() -> None:
     parser.add_argument("--k-study-only", action="store_true", help="only the k study (keeps the comparison figures)")
     parser.add_argument("--sweep-only", action="store_true",
                         help="only the granularity sweep against BERTopic (keeps the other figures)")
-    args = parser.parse_args()
-    require_data()
-    import numpy as np
+    return parser.parse_args()
 
-    previous = json.loads((ROOT / "bench" / "results" / "cluster.json").read_text()) \
-        if (ROOT / "bench" / "results" / "cluster.json").exists() else {}
-    study, study_components = previous.get("k_study"), previous.get("components_study")
-    if not args.skip_k_study:
-        header("how many topics: the k study on other slices of ../shared/data")
-        study = k_study(["conference_other", "arxiv_frontier"], args.n, [0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0])
-        header("how many PCA components: at the default k, same slices")
-        study_components = components_study(["conference_other", "arxiv_frontier"], args.n)
-    if args.k_study_only:
-        previous.pop("machine", None)
-        save("cluster", {**previous, "k_study": study, "components_study": study_components})
-        return
 
-    header(f"clustering + representation vs BERTopic, {args.n:,} conference abstracts")
-    vec, txt = embeddings(args.n)
-    X = np.load(vec)
-    if args.sweep_only:
-        default_k = previous["methods"]["futurescan"]["topics"]
-        previous.pop("machine", None)
-        save("cluster", {**previous, "granularity_sweep": granularity_sweep(X, vec, txt, default_k)})
-        return
+def available_methods() -> tuple[list[str], str | None]:
+    """futurescan, and BERTopic when the `bench` extra is installed (with its version)."""
     try:
-        import bertopic  # noqa: F401
-
-        methods = ["futurescan", "bertopic"]
+        import bertopic
     except ImportError:
         print("BERTopic is not installed (pip install -e '.[bench]'): measuring futurescan only")
-        methods = ["futurescan"]
+        return ["futurescan"], None
+    return ["futurescan", "bertopic"], bertopic.__version__
+
+
+def interleaved_runs(methods: list[str], vec: Path, txt: Path, repeats: int) -> dict[str, list[dict[str, Any]]]:
+    """`repeats` fresh-process runs of each method, alternating which goes first so both see the same load."""
+    import numpy as np
+
     runs: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
-    for r in range(args.repeats):
+    for r in range(repeats):
         for m in (methods if r % 2 == 0 else methods[::-1]):
             res = run_child(m, vec, txt)
             runs[m].append(res)
             print(f"  {m:<11} fresh process {res['wall_s']:6.1f} s wall, {res['cpu_s']:6.1f} s CPU "
                   f"(inside {res['inner_s']:5.1f} s), peak {res['peak_rss_mb']:6.0f} MB, {res['topics']} topics, "
                   f"unassigned {np.mean(res['labels'] < 0):.1%}; load {res['loadavg']}")
-    summary: dict[str, Any] = {"documents": len(X), "dimensions": int(X.shape[1]), "repeats": args.repeats,
+    return runs
+
+
+def compare(X: Any, vec: Path, txt: Path, repeats: int) -> dict[str, Any]:
+    """futurescan against BERTopic (when installed): the runs, futurescan at BERTopic's count, the sweep, the ratios."""
+    from scoring.topics.config import load_topics_config
+
+    methods, version = available_methods()
+    runs = interleaved_runs(methods, vec, txt, repeats)
+    summary: dict[str, Any] = {"documents": len(X), "dimensions": int(X.shape[1]), "repeats": repeats,
+                               "n_components": load_topics_config().cluster.n_components,
                                "methods": {m: summarise(X, rs) for m, rs in runs.items()}}
-    if "bertopic" in runs:
+    if version:
+        summary["bertopic_version"] = version
         # Same granularity: futurescan asked for as many topics as BERTopic found (its median run).
         k = summary["methods"]["bertopic"]["topics"]
-        same = [run_child("futurescan", vec, txt, n_topics=k) for _ in range(args.repeats)]
+        same = [run_child("futurescan", vec, txt, n_topics=k) for _ in range(repeats)]
         summary["methods"]["futurescan_same_k"] = summarise(X, same)
         header("coherence at equal numbers of topics: BERTopic's granularities, futurescan at each")
         summary["granularity_sweep"] = granularity_sweep(X, vec, txt, summary["methods"]["futurescan"]["topics"])
@@ -572,26 +568,57 @@ def main() -> None:
     for m, s in summary["methods"].items():
         print(f"{m:<20} {s['wall_s_median']:12.1f}s {s['cpu_s_median']:11.1f}s {s['peak_rss_mb']:8.0f} {s['topics']:6d} "
               f"{s['unassigned']:10.1%} {s['coherence']:9.3f}")
-    for s in summary["methods"].values():
         s.pop("labels")
-    if "bertopic" in summary["methods"]:
-        f, b = summary["methods"]["futurescan"], summary["methods"]["bertopic"]
-        summary["speedup"] = b["wall_s_median"] / f["wall_s_median"]
-        summary["cpu_speedup"] = b["cpu_s_median"] / f["cpu_s_median"]
-        # Runs next to each other in time saw about the same load: the spread of their ratios.
-        pairs = [bw / fw for fw, bw in zip(f["wall_s"], b["wall_s"], strict=False)]
-        summary["speedup_pairs"] = pairs
-        summary["memory_share"] = f["peak_rss_mb"] / b["peak_rss_mb"]
-        print(f"futurescan is {summary['speedup']:.1f}x faster in wall time (paired runs {min(pairs):.1f}-"
-              f"{max(pairs):.1f}x), {summary['cpu_speedup']:.1f}x in CPU time, uses {summary['memory_share']:.2f} of "
-              f"BERTopic's peak memory; coherence {f['coherence']:.3f} vs {b['coherence']:.3f} "
-              f"(same k: {summary['methods']['futurescan_same_k']['coherence']:.3f})")
+    if version:
+        summary.update(ratios(summary["methods"]))
+    return summary
+
+
+def ratios(methods: dict[str, Any]) -> dict[str, Any]:
+    """Speed-up (wall and CPU), the spread of side-by-side runs' speed-ups, and the memory share."""
+    f, b = methods["futurescan"], methods["bertopic"]
+    # Runs next to each other in time saw about the same load: the spread of their ratios.
+    pairs = [bw / fw for fw, bw in zip(f["wall_s"], b["wall_s"], strict=False)]
+    out = {"speedup": b["wall_s_median"] / f["wall_s_median"], "cpu_speedup": b["cpu_s_median"] / f["cpu_s_median"],
+           "speedup_pairs": pairs, "memory_share": f["peak_rss_mb"] / b["peak_rss_mb"]}
+    print(f"futurescan is {out['speedup']:.1f}x faster in wall time (paired runs {min(pairs):.1f}-"
+          f"{max(pairs):.1f}x), {out['cpu_speedup']:.1f}x in CPU time, uses {out['memory_share']:.2f} of "
+          f"BERTopic's peak memory; coherence {f['coherence']:.3f} vs {b['coherence']:.3f} "
+          f"(same k: {methods['futurescan_same_k']['coherence']:.3f})")
+    return out
+
+
+def main() -> None:
+    args = parse_args()
+    require_data()
+    import numpy as np
+
+    last = ROOT / "bench" / "results" / "cluster.json"
+    previous = json.loads(last.read_text()) if last.exists() else {}
+    previous.pop("machine", None)  # save() stamps this run's machine
+    study, study_components = previous.get("k_study"), previous.get("components_study")
+    if not args.skip_k_study:
+        header("how many topics: the k study on other slices of ../shared/data")
+        study = k_study(["conference_other", "arxiv_frontier"], args.n, [0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0])
+        header("how many PCA components: at the default k, same slices")
+        study_components = components_study(["conference_other", "arxiv_frontier"], args.n)
+    if args.k_study_only:
+        save("cluster", {**previous, "k_study": study, "components_study": study_components})
+        return
+
+    header(f"clustering + representation vs BERTopic, {args.n:,} conference abstracts")
+    vec, txt = embeddings(args.n)
+    X = np.load(vec)
+    if args.sweep_only:
+        default_k = previous["methods"]["futurescan"]["topics"]
+        save("cluster", {**previous, "granularity_sweep": granularity_sweep(X, vec, txt, default_k)})
+        return
+    summary = compare(X, vec, txt, args.repeats)
     if study:
         summary["k_study"] = study
     if study_components:
         summary["components_study"] = study_components
     save("cluster", summary)
-
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,8 @@ Usage: python bench/crawl_bench.py [--policy-pages 60] [--skip-polite]   (figure
 2. Politeness on (the settings a live crawl uses): every source at once against the same server,
    which stamps each request it receives with the time; per host, the smallest gap between two
    requests and the most requests in any 1-second window, against the limit the source publishes.
-   The policy crawl is capped at --policy-pages pages (285 pages at 2 s would take 10 minutes).
+   The policy crawl is capped at --policy-pages pages (the whole policy snapshot at its live delay
+   would take many minutes).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark: the embed stage against the bare model on real abstracts, and the cheaper embedding paths with their quality.
 
-Usage: python bench/embed_bench.py [--n 1200] [--quality-n 800] [--rounds 3]   (figures only, no assertions)
+Usage: python bench/embed_bench.py [--n 1200] [--quality-n 800] [--rounds 4]   (figures only, no assertions)
 
 Part 1 runs the real stage (scoring.topics.pipeline._embed_stale: texts read from a DuckDB warehouse,
 hashed, de-duplicated, embedded, written back) and the bare `SentenceTransformer.encode` on the
@@ -114,68 +114,55 @@ def _torch_threads() -> int:
     return torch.get_num_threads()
 
 
-def paths(n: int, seed_check: bool = True) -> dict[str, Any]:
-    """Speed and quality of cheaper ways to embed, against fp32 title + full abstract at 256 tokens."""
-    import numpy as np
+def _int8(model: Any) -> Any:
+    """A dynamically quantised copy of the model (Linear layers to int8)."""
+    import copy
+    import warnings
+
     import torch
-    from sklearn.metrics import adjusted_rand_score
 
+    with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _encode(model: Any, texts: list[str], tokens: int, sort: bool) -> tuple[Any, float]:
+    """Unit vectors of the texts at `tokens` word pieces, and documents/second."""
+    import numpy as np
+
+    model.max_seq_length = tokens
+    with Timer() as t:
+        if sort:
+            v = model.encode(texts, batch_size=128, normalize_embeddings=True, convert_to_numpy=True,
+                             show_progress_bar=False)
+        else:
+            # One encode call per batch in corpus order: sentence-transformers cannot sort across calls,
+            # so every batch pads to its longest text.
+            v = np.vstack([
+                model.encode(texts[i : i + 32], batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
+                             show_progress_bar=False)
+                for i in range(0, len(texts), 32)
+            ])
+    return v.astype(np.float32), len(texts) / t.s
+
+
+def _knn(v: Any, k: int = 10) -> Any:
+    """Each document's k nearest neighbours by cosine (itself excluded)."""
+    import numpy as np
+
+    s = v @ v.T
+    np.fill_diagonal(s, -2)
+    return np.argpartition(-s, k, axis=1)[:, :k]
+
+
+def _topics(v: Any, seed: int = 42) -> Any:
     from scoring.topics.cluster import TopicClusterer
-    from scoring.topics.embed import SentenceTransformerEmbedder, embedding_text
 
-    rows = conference_abstracts(n, stride=11, offset=3)
-    titles = [r["title"] for r in rows]
-    abstracts = [r["abstract"] for r in rows]
-    fp32 = SentenceTransformerEmbedder(max_tokens=256).model
-    q_model = None
+    return TopicClusterer(random_state=seed).fit(v).labels_
 
-    def int8() -> Any:
-        nonlocal q_model
-        if q_model is None:
-            import copy
-            import warnings
 
-            with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao
-                warnings.simplefilter("ignore")
-                q_model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32), {torch.nn.Linear},
-                                                                 dtype=torch.qint8)
-        return q_model
-
-    def encode(model: Any, texts: list[str], tokens: int, sort: bool) -> tuple[np.ndarray, float]:
-        model.max_seq_length = tokens
-        with Timer() as t:
-            if sort:
-                v = model.encode(texts, batch_size=128, normalize_embeddings=True, convert_to_numpy=True,
-                                 show_progress_bar=False)
-            else:
-                # One encode call per batch in corpus order: sentence-transformers cannot sort across calls,
-                # so every batch pads to its longest text.
-                v = np.vstack([
-                    model.encode(texts[i : i + 32], batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
-                                 show_progress_bar=False)
-                    for i in range(0, len(texts), 32)
-                ])
-        return v.astype(np.float32), len(texts) / t.s
-
-    def knn(v: np.ndarray, k: int = 10) -> np.ndarray:
-        s = v @ v.T
-        np.fill_diagonal(s, -2)
-        return np.argpartition(-s, k, axis=1)[:, :k]
-
-    def topics(v: np.ndarray, seed: int = 42) -> np.ndarray:
-        return TopicClusterer(random_state=seed).fit(v).labels_
-
-    full = [embedding_text(t, a, None, 100_000) for t, a in zip(titles, abstracts, strict=True)]
-    fp32.encode(full[:32], batch_size=32)  # warm-up
-    print(f"\n{len(rows)} conference abstracts (every 11th record); reference: fp32, title + full abstract, 256 tokens")
-    ref, ref_speed = encode(fp32, full, 256, True)
-    ref_nn = knn(ref)
-    ref_topics = topics(ref)
-    n_topics = int(ref_topics.max()) + 1
-    from scoring.topics.config import load_topics_config
-
-    e = load_topics_config().embedding
-    conf = (e.abstract_words, e.max_tokens)
+def _path_variants(conf: tuple[int, int]) -> list[tuple[str, str, int, int, bool]]:
+    """(name, model, words of abstract, tokens, length-sorted) for every path compared with the reference."""
     grid = [(100, 128), (60, 64), (40, 32), (24, 24), (0, 32)]
     if conf not in grid:
         grid.append(conf)
@@ -185,37 +172,63 @@ def paths(n: int, seed_check: bool = True) -> dict[str, Any]:
         text = "title only" if words == 0 else f"title + {words} words"
         return f"{text}, {tokens} tokens" + (" (configured)" if (words, tokens) == conf else "")
 
-    variants: list[tuple[str, str, int, int, bool]] = [
-        # name, model, words of abstract, tokens, length-sorted
+    return [
         ("title + full abstract, 256 tokens, batches unsorted", "fp32", 100_000, 256, False),
         ("title + full abstract, 128 tokens", "fp32", 100_000, 128, True),
         *[(label(w, t), "fp32", w, t, True) for w, t in grid],
         ("int8: title + full abstract, 256 tokens", "int8", 100_000, 256, True),
         (f"int8: {label(*conf).replace(' (configured)', '')}", "int8", conf[0], conf[1], True),
     ]
+
+
+def _print_row(row: dict[str, Any]) -> None:
+    def cell(x: float | None, spec: str) -> str:
+        return "" if x is None else format(x, spec)
+
+    print(f"{row['name']:<60} {cell(row['docs_per_s'], '7.1f'):>7} {cell(row['speedup'], '8.2f'):>8} "
+          f"{row['cosine']:7.3f} {row['knn10_kept']:7.2f} {row['topic_ari']:9.2f}")
+
+
+def paths(n: int, seed_check: bool = True) -> dict[str, Any]:
+    """Speed and quality of cheaper ways to embed, against fp32 title + full abstract at 256 tokens."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from scoring.topics.config import load_topics_config
+    from scoring.topics.embed import SentenceTransformerEmbedder, embedding_text
+
+    rows = conference_abstracts(n, stride=11, offset=3)
+    titles, abstracts = [r["title"] for r in rows], [r["abstract"] for r in rows]
+    fp32 = SentenceTransformerEmbedder(max_tokens=256).model
+    models = {"fp32": fp32}
+    full = [embedding_text(t, a, None, 100_000) for t, a in zip(titles, abstracts, strict=True)]
+    fp32.encode(full[:32], batch_size=32)  # warm-up
+    print(f"\n{len(rows)} conference abstracts (every 11th record); reference: fp32, title + full abstract, 256 tokens")
+    ref, ref_speed = _encode(fp32, full, 256, True)
+    ref_nn, ref_topics = _knn(ref), _topics(ref)
     out = [{"name": "reference: title + full abstract, 256 tokens (fp32, length-sorted)", "docs_per_s": ref_speed,
             "speedup": 1.0, "cosine": 1.0, "knn10_kept": 1.0, "topic_ari": 1.0}]
     if seed_check:
         out.append({"name": "reference re-clustered with another seed (agreement ceiling)", "docs_per_s": None,
                     "speedup": None, "cosine": 1.0, "knn10_kept": 1.0,
-                    "topic_ari": float(adjusted_rand_score(ref_topics, topics(ref, seed=7)))})
+                    "topic_ari": float(adjusted_rand_score(ref_topics, _topics(ref, seed=7)))})
     print(f"{'path':<60} {'docs/s':>7} {'speed-up':>8} {'cosine':>7} {'kNN@10':>7} {'topic ARI':>9}")
-    print(f"{out[0]['name']:<60} {ref_speed:7.1f} {1.0:8.2f} {1.0:7.3f} {1.0:7.2f} {1.0:9.2f}")
-    if seed_check:
-        print(f"{out[1]['name']:<60} {'':7} {'':8} {'':7} {'':7} {out[1]['topic_ari']:9.2f}")
-    for name, kind, words, tokens, sort in variants:
+    for row in out:
+        _print_row(row)
+    e = load_topics_config().embedding
+    for name, kind, words, tokens, sort in _path_variants((e.abstract_words, e.max_tokens)):
+        if kind not in models:
+            models[kind] = _int8(fp32)
         texts = [embedding_text(t, a, None, words) for t, a in zip(titles, abstracts, strict=True)]
-        model = fp32 if kind == "fp32" else int8()
-        v, speed = encode(model, texts, tokens, sort)
-        kept = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(knn(v), ref_nn, strict=True)]))
-        cos = float(np.mean(np.sum(v * ref, axis=1)))
-        ari = float(adjusted_rand_score(ref_topics, topics(v)))
-        row = {"name": name, "docs_per_s": speed, "speedup": speed / ref_speed, "cosine": cos, "knn10_kept": kept,
-               "topic_ari": ari, "loadavg": loadavg()}
+        v, speed = _encode(models[kind], texts, tokens, sort)
+        row = {"name": name, "docs_per_s": speed, "speedup": speed / ref_speed,
+               "cosine": float(np.mean(np.sum(v * ref, axis=1))),
+               "knn10_kept": float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(_knn(v), ref_nn, strict=True)])),
+               "topic_ari": float(adjusted_rand_score(ref_topics, _topics(v))), "loadavg": loadavg()}
         out.append(row)
-        print(f"{name:<60} {speed:7.1f} {speed / ref_speed:8.2f} {cos:7.3f} {kept:7.2f} {ari:9.2f}")
+        _print_row(row)
     fp32.max_seq_length = 256
-    return {"documents": len(rows), "topics_in_reference": n_topics, "paths": out}
+    return {"documents": len(rows), "topics_in_reference": int(ref_topics.max()) + 1, "paths": out}
 
 
 def main() -> None:

@@ -3,9 +3,9 @@
 Usage: python bench/eval_on_shared_data.py [--workdir DIR] [--as-of 2026-09-01] [--labels LABELS.csv]
 
 Steps (each idempotent, so a second run reuses the warehouse): ingest every corpus with
-warehouse.ingest.ingest_file; sync the taxonomy and alias-link documents with the topics engineer's
-linker (scoring.technologies.linking.alias_document_links — embeddings and topic links are skipped here: embedding
-330k documents takes hours on a 2-core CPU); score as of the chosen dates; evaluate horizons on the
+warehouse.ingest.ingest_file; sync the taxonomy and alias-link documents with the alias linker
+(scoring.technologies.linking.alias_document_links — embeddings and topic links are skipped here: embedding
+the whole of ../shared/data is a long backfill of its own on a CPU); score as of the chosen dates; evaluate horizons on the
 development labels (seed 004) and growth forecasts on PubMed term rates and on conference-paper
 shares per technology. Figures are printed and written to WORKDIR/eval_results.json.
 """

@@ -3,12 +3,12 @@
 Usage: python bench/ingest_bench.py [--copies N] [--preload M] [--engine auto|sql|python] [--repeat R] [--save]
 (not a test: figures only, no assertions; hold the shared lock: flock /tmp/futurescan-bench.lock ...)
 
-The landing file is the conference corpus (~168k records) written as landing records, `--copies` times
+The landing file is the conference corpus written as landing records, `--copies` times
 (each copy under new record ids and suffixed titles, so every copy is new documents). With `--preload M`
 the warehouse first receives M other copies (in a separate process, untimed), so the timed load meets a
-warehouse of M x 168k documents: the rate as the warehouse grows. The load is timed `--repeat` times
-(default 3), each into a fresh warehouse, and the median run is reported: the same load varies by ±15% from
-run to run on this shared machine. `--save` records the median run and every run's rate in
+warehouse of M copies' documents: the rate as the warehouse grows. The load is timed `--repeat` times
+(default 3), each into a fresh warehouse, and the median run is reported: the same load varies from run to run
+on a shared machine. `--save` records the median run and every run's rate in
 bench/results/ingest.json under the scenario's name.
 
 bench/scale_bench.py builds the million-document warehouse from every corpus (and profiles the ingest);
@@ -29,6 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _common import machine  # noqa: E402
 
 from warehouse.corpora import ADAPTERS  # noqa: E402
 
@@ -102,6 +105,8 @@ def main() -> None:
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         results[scenario] = {
             "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "machine": machine(),
+            "preload": args.preload,
             "rows": median["rows_loaded"],
             "warehouse_documents_before": stored,
             **{k: v for k, v in median.items() if k not in ("rows_loaded", "rows_python")},

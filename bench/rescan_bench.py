@@ -17,9 +17,9 @@ One more re-scan of each kind runs under cProfile, not timed, to say where the t
 
 Every child runs with compiled bytecode in a private cache (PYTHONPYCACHEPREFIX, filled before the
 first scan), as an installed futurescan has it: the sandbox's PYTHONDONTWRITEBYTECODE would otherwise
-make every process compile each project module again (~0.3 s), first scan and re-scans alike.
-Prefect's own start-up (about 11 s in ephemeral mode, ~3 s against a running server, see
-../shared/STACK.md) comes on top of both and is not part of the figure.
+make every process compile each project module again, first scan and re-scans alike. Prefect's
+own start-up (ephemeral mode, or against a running server) comes on top of both and is not part of
+the figure.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Benchmark: a warehouse of 1,000,000 documents built from the real corpora — ingest rate and profile, views latency, clustering memory, size on disk.
 
 Usage: python bench/scale_bench.py [--docs 1000000] [--base 100000] [--home DIR] [--rescore] [--skip-cluster] [--no-save]
-       (figures only, no assertions; about 10 minutes on 2 cores at a million documents; hold the shared
-       lock: flock /tmp/futurescan-bench.lock python bench/scale_bench.py ...; --docs 20000 --base 4000
-       --no-save is a few-minute trial that leaves bench/results/scale.json alone)
+       (figures only, no assertions; hold the shared lock: flock /tmp/futurescan-bench.lock
+       python bench/scale_bench.py ...; --docs 20000 --base 4000 --no-save is a short trial that
+       leaves bench/results/scale.json alone)
 
 How the million is made: a base of --base real records drawn evenly from every corpus in
 ../shared/data (each corpus in proportion to its size), then copies of that base, each copy with
@@ -12,9 +12,9 @@ PMID), papers' titles suffixed ` (c)` (else the normalised-title key merges them
 back c % 4 years. Everything goes through the real ingest (warehouse.ingest.ingest_file, the set-based
 path that judges landing lines in SQL):
 
-1. ingest the base file, then run the real analysis (fake embedder: embedding a million texts on
-   2 cores would take about 10 hours) and the real score stage on it — this gives the warehouse
-   real links, topics and scores;
+1. ingest the base file, then run the real analysis (fake embedder: this measures the warehouse,
+   not the model) and the real score stage on it — this gives the warehouse real links, topics
+   and scores;
 2. ingest the copies (a warehouse growing from --base to --docs);
 3. copy each base document's technology links to its copies (the alias linker would find the
    same words in the same text), so evidence grows with the warehouse, then refresh the stored
@@ -23,8 +23,8 @@ path that judges landing lines in SQL):
    calls them) and the CLI end to end;
 5. write synthetic-but-realistic 384-d vectors for every document (real MiniLM vectors of 10,000
    abstracts plus noise, cosine ≈ 0.9 to their source), load them all in a fresh process with the
-   stage's loader and with the loader it replaced, and run the clustering stage on all of them in a
-   fresh process, as scoring.topics.pipeline does (load from DuckDB → PCA → k-means → tidy → centroids):
+   stage's loader and, for comparison, with a plain JOIN + ORDER BY, and run the clustering stage on
+   all of them in a fresh process, as the analysis stage does (load from DuckDB → PCA → k-means → tidy → centroids):
    wall time and peak memory;
 6. report the warehouse's size on disk before and after the vectors.
 """
@@ -351,7 +351,7 @@ def child_cluster(db: str, out: str) -> None:
 
 
 def child_load(db: str, mode: str, out: str) -> None:
-    """Peak memory of loading every vector: the stage's load_embeddings (streamed), or as it was before (JOIN + ORDER BY)."""
+    """Peak memory of loading every vector: the stage's load_embeddings (streamed), or a plain JOIN + ORDER BY."""
     import duckdb
     import numpy as np
     import pyarrow as pa
@@ -363,7 +363,7 @@ def child_load(db: str, mode: str, out: str) -> None:
     ids = [r[0] for r in con.execute("SELECT doc_id FROM embeddings WHERE model = ? ORDER BY doc_id", [MODEL]).fetchall()]
     if mode == "load_embeddings":
         ids, X = store.load_embeddings(con, ids, model=MODEL)
-    else:  # the loader before streaming: JOIN and ORDER BY over the vectors, whole Arrow table, combine, flatten
+    else:  # for comparison: JOIN and ORDER BY over the vectors, whole Arrow table, combine, flatten
         con.register("_ids", pa.table({"doc_id": pa.array(ids, pa.string())}))
         got = con.sql("SELECT e.doc_id, e.vector FROM embeddings e JOIN _ids USING (doc_id) WHERE e.model = $m "
                       "ORDER BY e.doc_id", params={"m": MODEL}).to_arrow_table()
@@ -525,7 +525,7 @@ def _writer_note(r: dict[str, Any]) -> str:
     return f" (writer busy {r['writer_s']:.1f} s)" if r.get("writer_s") is not None else ""
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=1_000_000, help="documents in the warehouse (default 1,000,000)")
     parser.add_argument("--base", type=int, default=100_000, help="real records analysed and copied (default 100,000)")
@@ -533,12 +533,134 @@ def main() -> None:
     parser.add_argument("--rescore", action="store_true", help="also run the score stage on the full warehouse")
     parser.add_argument("--skip-cluster", action="store_true")
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results/scale.json alone (trial runs)")
-    args = parser.parse_args()
-    require_data()
-    header(f"scale: {args.docs:,} documents")
+    return parser.parse_args()
+
+
+def _statements_line(label: str, statements: dict[str, float] | None) -> None:
+    if statements:
+        print(f"   writer statements for one 20,000-row chunk {label}: "
+              + ", ".join(f"{k} {v:.0f} ms" for k, v in statements.items()))
+
+
+def step_base(con: Any, base_path: Path, n_base: int, result: dict[str, Any]) -> None:
+    """1. Ingest the base, analyse it (fake embedder) and score it: real links, topics and scores."""
     from scoring.screening.run import score_scan
     from scoring.topics.pipeline import run_analysis
+
+    print("\n1. ingest the base, analyse (fake embedder) and score it")
+    ib = result["ingest_base"] = timed_ingest(con, base_path)
+    print(f"   ingest {n_base:,} rows: {ib['seconds']:.1f} s = {ib['docs_per_s']:,.0f} docs/s{_writer_note(ib)}")
+    with Timer() as t:
+        summary = run_analysis(con, scan_id="scale-W01", fake_embedder=True)
+    result["analysis_base"] = {"seconds": t.s, "stages": summary.seconds, "topics": summary.topics,
+                               "links": summary.links}
+    print(f"   analysis: {t.s:.0f} s {summary.seconds}")
+    with Timer() as t:
+        score_scan(con, scan_id="scale-W01")
+    result["score_base_s"] = t.s
+    print(f"   score: {t.s:.0f} s")
+    result["writer_statements_base"] = optional("writer statements", writer_statements, con, base_path, 98)
+    _statements_line("at this size", result["writer_statements_base"])
+
+
+def step_copies(con: Any, base_path: Path, copies_path: Path, n_total: int, result: dict[str, Any]) -> None:
+    """2. Ingest the copies, then profile where the ingest time goes."""
+    print(f"\n2. ingest the copies: the warehouse grows to {n_total:,} documents")
+    ic = result["ingest_copies"] = timed_ingest(con, copies_path)
+    print(f"   ingest {ic['rows']:,} rows: {ic['seconds']:.1f} s = {ic['docs_per_s']:,.0f} docs/s"
+          f"{_writer_note(ic)}; CPU {ic['cpu_s']:.0f} s; load {ic['loadavg']}")
+    print("   phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in ic["phases"].items()))
+    rows_all = result["ingest_base"]["rows"] + ic["rows"]
+    secs_all = result["ingest_base"]["seconds"] + ic["seconds"]
+    result["ingest_docs_per_s"] = rows_all / secs_all
+    result["documents"] = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    print(f"   overall: {rows_all:,} rows in {secs_all:.0f} s = {result['ingest_docs_per_s']:,.0f} docs/s; "
+          f"{result['documents']:,} documents")
+    result["writer_statements_full"] = optional("writer statements", writer_statements, con, base_path, 99)
+    _statements_line(f"at {result['documents']:,} documents", result["writer_statements_full"])
+    print("\n   where the ingest time goes:")
+    prof = result["judging_profile"] = optional("judging profile", profile_judging, copies_path)
+    if prof:
+        print(f"   one DuckDB thread judges {prof['one_thread_rows_per_s']:,.0f} rows/s "
+              f"({prof['cpu_us_per_row']:.0f} µs of CPU a row, {prof['rows']:,} rows)")
+    native = result["duckdb_native_parse"] = duckdb_native_parse(copies_path)
+    print(f"   for reference, DuckDB read_json with a few checks and the hash over the same file: {native['rows']:,} rows "
+          f"in {native['seconds']:.1f} s = {native['rows_per_s']:,.0f} rows/s")
+
+
+def step_links(con: Any, db: Path, rescore: bool, result: dict[str, Any]) -> None:
+    """3. Copy the base's links to its copies, refresh the stored evidence, optionally re-score; size on disk."""
+    from scoring.screening.run import score_scan
     from warehouse import evidence_store
+
+    print("\n3. copy links to the copies, then the evidence the views read (cues and tech_evidence)")
+    with Timer() as t:
+        added = replicate_links(con)
+    n_links = con.execute("SELECT count(*) FROM document_technologies").fetchone()[0]
+    result["links"] = {"added": added, "total": n_links, "seconds": t.s}
+    print(f"   {added:,} links added in {t.s:.1f} s ({n_links:,} in all)")
+    # What the analysis stage does after it writes links (here the links were copied by hand).
+    ev = evidence_store.refresh(con)
+    again = evidence_store.refresh(con)
+    result["evidence"] = {"seconds": ev.seconds, "rows": ev.rows, "cues_computed": ev.cues_computed,
+                          "noop_seconds": again.seconds}
+    print(f"   evidence refreshed in {ev.seconds:.1f} s: {ev.rows:,} (technology, document) pairs, cues found for "
+          f"{ev.cues_computed:,} documents; a second refresh with nothing changed: {again.seconds * 1000:.0f} ms")
+    if rescore:
+        with Timer() as t:
+            score_scan(con, scan_id="scale-W02")
+        result["score_full_s"] = t.s
+        print(f"   score stage on the full warehouse: {t.s:.0f} s")
+        evidence_store.refresh(con)  # nothing to do unless the score stage touched links or documents
+    con.execute("CHECKPOINT")
+    result["size_mb_without_vectors"] = dir_size_mb(db)
+    result["size_mb_evidence"] = table_mb(con, ("document_cues", "tech_evidence"))
+
+
+def step_views(home: Path, result: dict[str, Any]) -> None:
+    """4. The watchlist and assessment views on the full warehouse, in process and through the CLI."""
+    print("\n4. views on the full warehouse")
+    v = result["views"] = views_latency(home)
+    v.update(cli_latency(home, v.get("assess_slowest")))
+    v["assess_breakdown_ms"] = assess_breakdown(home, v["assess_slowest"]) if v.get("assess_slowest") else {}
+    print(f"   open {v['open_ms']:.0f} ms; watchlist {v['watchlist_first_ms']:.0f} ms first, "
+          f"{v['watchlist_warm_ms']:.0f} ms warm; assess ({v['assess_technologies']} technologies) median "
+          f"{v['assess_first_median_ms']:.0f} ms, slowest {v['assess_first_max_ms']:.0f} ms ({v['assess_slowest']}), "
+          f"warm {v['assess_warm_median_ms']:.0f} ms; stored evidence read: {v['evidence_stored']}")
+    print(f"   CLI end to end: watchlist {v['cli_watchlist_s']:.1f} s, assess {v['cli_assess_s']:.1f} s")
+    print(f"   one assessment of {v.get('assess_slowest')} by query (ms): "
+          + ", ".join(f"{k} {x:.0f}" for k, x in list(v["assess_breakdown_ms"].items())[:8]))
+
+
+def step_cluster(db: Path, result: dict[str, Any], keep: Any) -> None:
+    """5. Vectors for every document, both loaders, then the clustering stage, each in a fresh process."""
+    from cluster_bench import embeddings
+
+    from warehouse.db import connect_writer
+
+    print("\n5. vectors for every document, then the clustering stage in a fresh process")
+    seeds, _ = embeddings(10_000)
+    con = connect_writer(db)
+    result["vectors"] = write_vectors(con, seeds)
+    con.execute("CHECKPOINT")
+    con.close()
+    result["size_mb_with_vectors"] = dir_size_mb(db)
+    print(f"   {result['vectors']['vectors']:,} vectors written in {result['vectors']['seconds']:.0f} s")
+    result["load"] = {m: run_load_child(db, m) for m in ("load_embeddings", "join_order_by")}
+    for m, r in result["load"].items():
+        print(f"   loading all vectors ({m}): {r['seconds']:.0f} s, peak {r['peak_rss_mb']:,.0f} MB "
+              f"(the matrix itself {r['matrix_mb']:,.0f} MB)")
+    keep(result)
+    c = result["cluster"] = run_cluster_child(db)
+    print(f"   clustering {c['documents']:,} x 384: {c['wall_s']:.0f} s in a fresh process (load {c['load_s']:.0f} s, "
+          f"fit {c['fit_s']:.0f} s), {c['topics']} topics, unassigned {c['unassigned']:.1%}, peak memory "
+          f"{c['peak_rss_mb']:,.0f} MB")
+
+
+def main() -> None:
+    args = parse_args()
+    require_data()
+    header(f"scale: {args.docs:,} documents")
     from warehouse.db import connect_writer
     from warehouse.migrate import migrate
 
@@ -557,115 +679,17 @@ def main() -> None:
     t_run = time.perf_counter()
     con = connect_writer(db)
     migrate(con)
-
-    print("\n1. ingest the base, analyse (fake embedder) and score it")
-    result["ingest_base"] = timed_ingest(con, base_path)
-    print(f"   ingest {n_base:,} rows: {result['ingest_base']['seconds']:.1f} s = "
-          f"{result['ingest_base']['docs_per_s']:,.0f} docs/s{_writer_note(result['ingest_base'])}")
-    with Timer() as t:
-        summary = run_analysis(con, scan_id="scale-W01", fake_embedder=True)
-    result["analysis_base"] = {"seconds": t.s, "stages": summary.seconds, "topics": summary.topics,
-                               "links": summary.links}
-    print(f"   analysis: {t.s:.0f} s {summary.seconds}")
-    with Timer() as t:
-        score_scan(con, scan_id="scale-W01")
-    result["score_base_s"] = t.s
-    print(f"   score: {t.s:.0f} s")
-    result["writer_statements_base"] = optional("writer statements", writer_statements, con, base_path, 98)
-    if result["writer_statements_base"]:
-        print("   writer statements for one 20,000-row chunk at this size: "
-              + ", ".join(f"{k} {v:.0f} ms" for k, v in result["writer_statements_base"].items()))
-
+    step_base(con, base_path, n_base, result)
     keep(result)
-    print(f"\n2. ingest the copies: the warehouse grows to {n_base + n_copies:,} documents")
-    result["ingest_copies"] = timed_ingest(con, copies_path)
-    ic = result["ingest_copies"]
-    print(f"   ingest {ic['rows']:,} rows: {ic['seconds']:.1f} s = {ic['docs_per_s']:,.0f} docs/s"
-          f"{_writer_note(ic)}; CPU {ic['cpu_s']:.0f} s; load {ic['loadavg']}")
-    print("   phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in ic["phases"].items()))
-    rows_all = result["ingest_base"]["rows"] + ic["rows"]
-    secs_all = result["ingest_base"]["seconds"] + ic["seconds"]
-    result["ingest_docs_per_s"] = rows_all / secs_all
-    result["documents"] = con.execute("SELECT count(*) FROM documents").fetchone()[0]
-    print(f"   overall: {rows_all:,} rows in {secs_all:.0f} s = {result['ingest_docs_per_s']:,.0f} docs/s; "
-          f"{result['documents']:,} documents")
-
-    result["writer_statements_full"] = optional("writer statements", writer_statements, con, base_path, 99)
-    if result["writer_statements_full"]:
-        print(f"   writer statements for one 20,000-row chunk at {result['documents']:,} documents: "
-              + ", ".join(f"{k} {v:.0f} ms" for k, v in result["writer_statements_full"].items()))
-    print("\n   where the ingest time goes:")
-    prof = optional("judging profile", profile_judging, copies_path)
-    result["judging_profile"] = prof
-    if prof:
-        print(f"   one DuckDB thread judges {prof['one_thread_rows_per_s']:,.0f} rows/s "
-              f"({prof['cpu_us_per_row']:.0f} µs of CPU a row, {prof['rows']:,} rows)")
-    native = duckdb_native_parse(copies_path)
-    result["duckdb_native_parse"] = native
-    print(f"   for reference, DuckDB read_json with a few checks and the hash over the same file: {native['rows']:,} rows "
-          f"in {native['seconds']:.1f} s = {native['rows_per_s']:,.0f} rows/s")
-
+    step_copies(con, base_path, copies_path, n_base + n_copies, result)
     keep(result)
-    print("\n3. copy links to the copies, then the evidence the views read (cues and tech_evidence)")
-    with Timer() as t:
-        added = replicate_links(con)
-    n_links = con.execute("SELECT count(*) FROM document_technologies").fetchone()[0]
-    result["links"] = {"added": added, "total": n_links, "seconds": t.s}
-    print(f"   {added:,} links added in {t.s:.1f} s ({n_links:,} in all)")
-    # What the analysis stage does after it writes links (here the links were copied by hand).
-    ev = evidence_store.refresh(con)
-    again = evidence_store.refresh(con)
-    result["evidence"] = {"seconds": ev.seconds, "rows": ev.rows, "cues_computed": ev.cues_computed,
-                          "noop_seconds": again.seconds}
-    print(f"   evidence refreshed in {ev.seconds:.1f} s: {ev.rows:,} (technology, document) pairs, cues found for "
-          f"{ev.cues_computed:,} documents; a second refresh with nothing changed: {again.seconds * 1000:.0f} ms")
-    if args.rescore:
-        with Timer() as t:
-            score_scan(con, scan_id="scale-W02")
-        result["score_full_s"] = t.s
-        print(f"   score stage on the full warehouse: {t.s:.0f} s")
-        evidence_store.refresh(con)  # nothing to do unless the score stage touched links or documents
-    con.execute("CHECKPOINT")
-    result["size_mb_without_vectors"] = dir_size_mb(db)
-    result["size_mb_evidence"] = table_mb(con, ("document_cues", "tech_evidence"))
+    step_links(con, db, args.rescore, result)
     con.close()
-
     keep(result)
-    print("\n4. views on the full warehouse")
-    v = views_latency(home)
-    v.update(cli_latency(home, v.get("assess_slowest")))
-    v["assess_breakdown_ms"] = assess_breakdown(home, v["assess_slowest"]) if v.get("assess_slowest") else {}
-    result["views"] = v
-    print(f"   open {v['open_ms']:.0f} ms; watchlist {v['watchlist_first_ms']:.0f} ms first, "
-          f"{v['watchlist_warm_ms']:.0f} ms warm; assess ({v['assess_technologies']} technologies) median "
-          f"{v['assess_first_median_ms']:.0f} ms, slowest {v['assess_first_max_ms']:.0f} ms ({v['assess_slowest']}), "
-          f"warm {v['assess_warm_median_ms']:.0f} ms; stored evidence read: {v['evidence_stored']}")
-    print(f"   CLI end to end: watchlist {v['cli_watchlist_s']:.1f} s, assess {v['cli_assess_s']:.1f} s")
-    print(f"   one assessment of {v.get('assess_slowest')} by query (ms): "
-          + ", ".join(f"{k} {x:.0f}" for k, x in list(v["assess_breakdown_ms"].items())[:8]))
-
+    step_views(home, result)
     keep(result)
     if not args.skip_cluster:
-        print("\n5. vectors for every document, then the clustering stage in a fresh process")
-        from cluster_bench import embeddings
-
-        seeds, _ = embeddings(10_000)
-        con = connect_writer(db)
-        result["vectors"] = write_vectors(con, seeds)
-        con.execute("CHECKPOINT")
-        con.close()
-        result["size_mb_with_vectors"] = dir_size_mb(db)
-        print(f"   {result['vectors']['vectors']:,} vectors written in {result['vectors']['seconds']:.0f} s")
-        result["load"] = {m: run_load_child(db, m) for m in ("load_embeddings", "join_order_by")}
-        for m, r in result["load"].items():
-            print(f"   loading all vectors ({m}): {r['seconds']:.0f} s, peak {r['peak_rss_mb']:,.0f} MB "
-                  f"(the matrix itself {r['matrix_mb']:,.0f} MB)")
-        keep(result)
-        result["cluster"] = run_cluster_child(db)
-        c = result["cluster"]
-        print(f"   clustering {c['documents']:,} x 384: {c['wall_s']:.0f} s in a fresh process (load {c['load_s']:.0f} s, "
-              f"fit {c['fit_s']:.0f} s), {c['topics']} topics, unassigned {c['unassigned']:.1%}, peak memory "
-              f"{c['peak_rss_mb']:,.0f} MB")
+        step_cluster(db, result, keep)
     print(f"\n6. size on disk: {result['size_mb_without_vectors']:,.0f} MB without vectors"
           f" (of which the stored evidence {result['size_mb_evidence']:,.0f} MB)"
           + (f", {result['size_mb_with_vectors']:,.0f} MB with 384-d vectors" if "size_mb_with_vectors" in result else ""))
@@ -677,7 +701,6 @@ def main() -> None:
     if args.home is None:  # a temporary warehouse of a few GB: do not leave it behind
         shutil.rmtree(home, ignore_errors=True)
         print(f"removed the temporary warehouse {home} (pass --home to keep one)")
-
 
 if __name__ == "__main__":
     main()

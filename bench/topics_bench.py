@@ -8,7 +8,7 @@ Usage (figures only, no assertions; each prints what it measured):
   python bench/topics_bench.py lineage  [--home DIR] [--embeddings-from DB]
                                         conference papers + Chinese news, as of 2024-01-01 then 2025-01-01
 
-Heavy: `backfill` embeds ~255k English documents (about 25 minutes on 2 cores); do not run two at once.
+Heavy: `backfill` embeds every English document of ../shared/data (a long run); do not run two at once.
 """
 
 from __future__ import annotations
