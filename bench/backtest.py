@@ -5,8 +5,8 @@ Usage: python bench/backtest.py [--workdir DIR] [--from 2013] [--to 2026] [--ste
 Steps: a warehouse in WORKDIR (a private FUTURESCAN_HOME; default /tmp/futurescan-backtest) is built
 with warehouse.ingest.ingest_file from the conference papers (1987-2025), CCTV technology news
 (2012-2026), hot lists (2020-2026) and policy corpora; documents are alias-linked to the taxonomy
-(scoring.ledger.forecasts.alias_link: no embedding or topic links, which would let a replay see later
-documents); then scoring.ledger.forecasts.backtest scores the warehouse as of 1 January of each year,
+(scoring.ledger's alias_link: no embedding or topic links, which would let a replay see later
+documents); then scoring.ledger's backtest scores the warehouse as of 1 January of each year,
 freezes the watchlist's forecasts and resolves every forecast that the following years decide.
 Each step is idempotent: a second run reuses the warehouse and the frozen forecasts.
 

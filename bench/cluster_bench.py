@@ -139,10 +139,10 @@ def read_docs(txt_path: str | Path, chars: int | None = None) -> list[dict[str, 
 
 
 def child_futurescan(vec_path: str, txt_path: str, out_path: str, n_topics: int) -> None:
-    """futurescan's cluster + represent steps as scoring.topics.pipeline._cluster_space runs them.
+    """futurescan's cluster + represent steps as the analysis stage (scoring/topics/) runs them.
 
     Only the clustering and description modules are imported (not the warehouse layer that
-    scoring.topics.pipeline also needs); `TopicClusterer.from_config` is what the analysis stage uses, and
+    the analysis stage also needs); `TopicClusterer.from_config` is what the analysis stage uses, and
     terms are extracted only for the members c-TF-IDF reads, as there.
     """
     import numpy as np

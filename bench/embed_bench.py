@@ -2,7 +2,7 @@
 
 Usage: python bench/embed_bench.py [--n 1200] [--quality-n 800] [--rounds 4]   (figures only, no assertions)
 
-Part 1 runs the real stage (scoring.topics.pipeline._embed_stale: texts read from a DuckDB warehouse,
+Part 1 runs the real stage (the analysis stage's embedding step in scoring/topics/: texts read from a DuckDB warehouse,
 hashed, de-duplicated, embedded, written back) and the bare `SentenceTransformer.encode` on the
 very same texts with the same model object, in one process, alternating the two on slices of 300
 documents so both see the same load; the ratio of their documents/second is the figure

@@ -76,19 +76,20 @@ def load_warehouse(home: Path, counts: dict[str, int]) -> int:
     return n_docs
 
 
-# Where a profiled re-scan's time goes: label → (file suffix, function) whose cumulative time is read.
+# Where a profiled re-scan's time goes: label → (file or package folder, function) whose cumulative time is read;
+# a folder keeps the part found when a module inside it is split.
 PROFILE_PARTS = {
     "imports": ("<frozen importlib._bootstrap>", "_find_and_load"),
     "open warehouse (first connection and migration check)": ("flows/scan.py", "holding_writer"),
-    "analysis carry-over": ("scoring/topics/pipeline.py", "run_analysis"),
+    "analysis carry-over": ("scoring/topics/", "run_analysis"),
     "score: input digest": ("scoring/screening/run.py", "input_digest"),
     "score: copy scores": ("warehouse/scores_store.py", "copy_scores"),
     "score: read evidence and kept results": ("scoring/screening/run.py", "gather"),
     "score: indicators and criteria": ("scoring/screening/run.py", "score_evidence"),
     "score: write scores": ("warehouse/scores_store.py", "write_scores"),
     "score: keep evidence-only results": ("warehouse/scores_store.py", "save_memo"),
-    "ledger: resolve due forecasts": ("scoring/ledger/forecasts.py", "resolve_due"),
-    "ledger: freeze this scan's forecasts": ("scoring/ledger/forecasts.py", "freeze_forecasts"),
+    "ledger: resolve due forecasts": ("scoring/ledger/", "resolve_due"),
+    "ledger: freeze this scan's forecasts": ("scoring/ledger/", "freeze_forecasts"),
     "publish: scan report": ("flows/present/report.py", "write_scan_report"),
     "publish: checkpoint and copy": ("warehouse/db.py", "publish"),
 }
@@ -115,8 +116,8 @@ def child_scan(home: str, scan_id: str, out: str, profile: bool = False, as_of: 
     if prof:
         prof.disable()
         stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-        for label, (suffix, func) in PROFILE_PARTS.items():
-            parts[label] = round(sum(v[3] for (f, _, name), v in stats.items() if name == func and f.endswith(suffix)), 3)
+        for label, (where, func) in PROFILE_PARTS.items():
+            parts[label] = round(sum(v[3] for (f, _, name), v in stats.items() if name == func and where in f), 3)
     stages = {r.stage: {"status": r.status, "seconds": round(r.seconds, 2)} for r in results}
     analyse = next((r.summary for r in results if r.stage == "analyse"), {})
     score = next((r.summary for r in results if r.stage == "score"), {})

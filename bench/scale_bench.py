@@ -316,7 +316,7 @@ def write_vectors(con: Any, seeds_path: Path, chunk: int = 100_000) -> dict[str,
 
 
 def child_cluster(db: str, out: str) -> None:
-    """The clustering stage on every stored vector, as scoring.topics.pipeline runs it (fresh process)."""
+    """The clustering stage on every stored vector, as the analysis stage (scoring/topics/) runs it (fresh process)."""
     import duckdb
     import numpy as np
 
