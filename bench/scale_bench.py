@@ -237,6 +237,7 @@ def writer_statements(con: Any, base_path: Path, copy_no: int, rows: int = 20_00
 
     import warehouse.ingest as ingest
     from warehouse import ingest_sql
+    from warehouse.db import query
 
     lines = []
     with open(base_path, encoding="utf-8") as fh:
@@ -259,15 +260,14 @@ def writer_statements(con: Any, base_path: Path, copy_no: int, rows: int = 20_00
         con.execute(sql, params) if params else con.execute(sql)
         out[label] = (time.perf_counter() - t0) * 1000
 
-    simple = ingest._SIMPLE.format(rows="_fs_rows")
     con.execute("BEGIN TRANSACTION")
     con.register("_fs_rows", table)
     try:
         ingest._Deferred(con)  # the (empty) table of held rows' keys the check reads; rolled back below
-        timed("colliding-keys check", ingest._COLLIDING_LINES.format(rows="_fs_rows"))
-        timed("insert documents", ingest._INSERT_SIMPLE + simple, {"now": now})
-        timed("insert document_keys", ingest._INSERT_SIMPLE_KEYS + simple)
-        timed("insert document_sources", ingest._INSERT_SIMPLE_SOURCES + simple)
+        timed("colliding-keys check", query("ingest_colliding_lines"))
+        timed("insert documents", query("ingest_insert_simple_documents"), {"now": now})
+        timed("insert document_keys", query("ingest_insert_simple_keys"))
+        timed("insert document_sources", query("ingest_insert_simple_sources"))
     finally:
         con.execute("ROLLBACK")
         con.unregister("_fs_rows")

@@ -6,6 +6,12 @@ with its line number and reason while the rest still loads. The prepared rows ar
 document ids, merged, and written with a handful of set-based SQL statements over Arrow tables — never
 row-by-row inserts. A file already loaded (same bytes) is skipped, and every write is an upsert, so loading
 anything twice changes nothing; a load killed half-way rolls back entirely.
+
+Two engines judge the rows, and both stay: the Python path (`LandingRecord`, row by row) is the contract and
+the only one that reads corpora (their adapters are Python) and in-memory records, and it words every reject
+SQL cannot; the SQL path judges landing files many times faster and hands it only the lines it cannot judge.
+The statements live in warehouse/queries/ingest_*.sql; what stays here is bookkeeping of the load's own
+temporary tables and settings.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from pydantic import ValidationError
 
 from warehouse import identity, ingest_sql
 from warehouse.corpora import ADAPTERS, format_for
-from warehouse.db import fetch_one, transaction
+from warehouse.db import fetch_one, ids_table, query, registered, transaction
 from warehouse.landing import MAX_LINE_BYTES, LandingRecord, parse_published
 from warehouse.language import detect_language
 
@@ -379,36 +385,26 @@ class _UnionFind:
 def _lookup_keys(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
     if not keys:
         return {}
-    con.register("_fs_keys", pa.table({"key": pa.array(keys, pa.string())}))
-    try:
-        found = con.execute("SELECT k.key, d.doc_id FROM _fs_keys k JOIN document_keys d USING (key)").fetchall()
-    finally:
-        con.unregister("_fs_keys")
+    with registered(con, "_fs_keys", pa.table({"key": pa.array(keys, pa.string())})):
+        found = con.execute(query("ingest_key_owners")).fetchall()
     return dict(found)
-
-
-_DOC_FACTS = (
-    "SELECT d.doc_id, d.primary_source, d.primary_record, d.content_hash, (d.abstract IS NOT NULL OR d.body IS NOT NULL) "
-)
 
 
 def _lookup_docs(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, tuple[str, str, str, bool]]:
     """Primary record, content hash and whether there is text, of the stored documents among `doc_ids`.
 
-    A few ids are written into the query: DuckDB then looks them up in the primary-key index and reads the
-    text columns of those rows only, where a join would read them for every stored document.
+    A few ids go into the query as an IN list of parameters: DuckDB then looks them up in the primary-key
+    index and reads the text columns of those rows only, where a join would read them for every stored
+    document. The list of `?` marks is the one part built here, as its length is the number of ids.
     """
     if not doc_ids:
         return {}
     if len(doc_ids) <= _INDEX_LOOKUP_MAX:
-        listed = ", ".join("'" + d.replace("'", "''") + "'" for d in doc_ids)
-        found = con.execute(_DOC_FACTS + f"FROM documents d WHERE d.doc_id IN ({listed})").fetchall()
+        sql = query("ingest_stored_facts_listed").replace("__IDS__", ", ".join("?" * len(doc_ids)))
+        found = con.execute(sql, doc_ids).fetchall()
     else:
-        con.register("_fs_ids", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
-        try:
-            found = con.execute(_DOC_FACTS + "FROM _fs_ids i JOIN documents d USING (doc_id)").fetchall()
-        finally:
-            con.unregister("_fs_ids")
+        with registered(con, "_fs_ids", ids_table(doc_ids)):
+            found = con.execute(query("ingest_stored_facts_joined")).fetchall()
     return {r[0]: (r[1], r[2], r[3], bool(r[4])) for r in found}
 
 
@@ -550,159 +546,6 @@ _DOC_SCHEMA = pa.schema(
     ]
 )
 
-_INSERT_DOCS = """
-INSERT INTO documents
-SELECT doc_id, kind, language, language_detected, title, abstract, body, published, date_precision,
-       authors, affiliations, countries, categories, keywords, url, arxiv_id, doi, pmid, primary_source,
-       primary_record, extra::JSON, content_hash, 1, seen_first, seen_last, $now
-FROM _fs_docs WHERE action = 'insert'
-"""
-
-_KEEP_HISTORY = """
-INSERT INTO document_history
-SELECT d.doc_id, d.version, d.content_hash, d.title, $now
-FROM documents d JOIN _fs_docs i USING (doc_id)
-WHERE i.action = 'replace'
-ON CONFLICT DO NOTHING
-"""
-
-# The stored documents a chunk meets: 'replace' takes the primary source's new text, 'fill' only adds what the
-# stored document lacks. New values are computed first (reading only the small columns of the matched rows);
-# then scalar columns are updated where they change (in place), and the list columns only where a list gains
-# something: DuckDB rewrites a whole row to update a list, which at a million documents costs a second a
-# chunk. A list or extra that gains nothing is left exactly as stored (a first load keeps affiliations in the
-# source's order, and json_merge_patch rewrites numbers), so re-loads change nothing but last_seen.
-_UPDATE_MACROS = """
-CREATE OR REPLACE TEMP MACRO fs_union(stored, new) AS
-    CASE WHEN list_has_all(coalesce(stored, []), new) THEN stored
-         ELSE list_sort(list_distinct(list_concat(coalesce(stored, []), new))) END;
-CREATE OR REPLACE TEMP MACRO fs_same_json(stored, merged) AS
-    CASE WHEN json(merged) = json(stored) THEN stored ELSE merged END;
-"""
-
-_NEW_VALUES = """
-CREATE OR REPLACE TEMP TABLE _fs_new AS
-WITH n AS (
-    SELECT d.doc_id,
-        {'title': i.title, 'abstract': i.abstract, 'body': i.body, 'kind': i.kind,
-         'language_detected': i.language_detected, 'primary_source': i.primary_source,
-         'primary_record': i.primary_record, 'content_hash': i.content_hash} AS text,
-        i.action = 'replace' AS replace,
-        CASE WHEN i.action = 'replace' THEN i.language ELSE coalesce(d.language, i.language) END AS language,
-        CASE WHEN i.action = 'replace' THEN d.version + 1 ELSE d.version END AS version,
-        CASE WHEN i.action = 'replace' THEN $now ELSE d.updated_at END AS updated_at,
-        CASE WHEN i.action = 'replace' THEN coalesce(i.published, d.published)
-             ELSE coalesce(d.published, i.published) END AS published,
-        CASE WHEN i.action = 'replace' AND i.published IS NOT NULL THEN i.date_precision
-             WHEN d.published IS NULL THEN i.date_precision ELSE d.date_precision END AS date_precision,
-        coalesce(d.url, i.url) AS url,
-        coalesce(d.arxiv_id, i.arxiv_id) AS arxiv_id,
-        coalesce(d.doi, i.doi) AS doi,
-        coalesce(d.pmid, i.pmid) AS pmid,
-        fs_same_json(d.extra, CASE WHEN i.action = 'replace' THEN json_merge_patch(d.extra, i.extra::JSON)
-                                   ELSE json_merge_patch(i.extra::JSON, d.extra) END) AS extra,
-        least(d.first_seen, i.seen_first) AS first_seen,
-        greatest(d.last_seen, i.seen_last) AS last_seen,
-        CASE WHEN i.action = 'replace' AND len(i.authors) > 0 THEN i.authors
-             WHEN len(coalesce(d.authors, [])) = 0 THEN i.authors ELSE d.authors END AS authors,
-        fs_union(d.affiliations, i.affiliations) AS affiliations,
-        fs_union(d.countries, i.countries) AS countries,
-        fs_union(d.categories, i.categories) AS categories,
-        fs_union(d.keywords, i.keywords) AS keywords,
-        {'language': d.language, 'version': d.version, 'updated_at': d.updated_at, 'published': d.published,
-         'date_precision': d.date_precision, 'url': d.url, 'arxiv_id': d.arxiv_id, 'doi': d.doi, 'pmid': d.pmid,
-         'extra': d.extra, 'first_seen': d.first_seen, 'last_seen': d.last_seen} AS old_scalars,
-        {'authors': d.authors, 'affiliations': d.affiliations, 'countries': d.countries,
-         'categories': d.categories, 'keywords': d.keywords} AS old_lists
-    FROM documents d JOIN _fs_docs i USING (doc_id)
-    WHERE i.action IN ('replace', 'fill')
-)
-SELECT *,
-    replace OR {'language': language, 'version': version, 'updated_at': updated_at, 'published': published,
-                'date_precision': date_precision, 'url': url, 'arxiv_id': arxiv_id, 'doi': doi, 'pmid': pmid,
-                'extra': extra, 'first_seen': first_seen, 'last_seen': last_seen} IS DISTINCT FROM old_scalars
-        AS scalars_change,
-    {'authors': authors, 'affiliations': affiliations, 'countries': countries, 'categories': categories,
-     'keywords': keywords} IS DISTINCT FROM old_lists AS lists_change
-FROM n
-"""
-
-_UPDATE_SCALARS = """
-UPDATE documents AS d SET
-    title        = CASE WHEN n.replace THEN n.text.title ELSE d.title END,
-    abstract     = CASE WHEN n.replace THEN n.text.abstract ELSE d.abstract END,
-    body         = CASE WHEN n.replace THEN n.text.body ELSE d.body END,
-    kind         = CASE WHEN n.replace THEN n.text.kind ELSE d.kind END,
-    language_detected = CASE WHEN n.replace THEN n.text.language_detected ELSE d.language_detected END,
-    primary_source = CASE WHEN n.replace THEN n.text.primary_source ELSE d.primary_source END,
-    primary_record = CASE WHEN n.replace THEN n.text.primary_record ELSE d.primary_record END,
-    content_hash = CASE WHEN n.replace THEN n.text.content_hash ELSE d.content_hash END,
-    language = n.language, version = n.version, updated_at = n.updated_at, published = n.published,
-    date_precision = n.date_precision, url = n.url, arxiv_id = n.arxiv_id, doi = n.doi, pmid = n.pmid,
-    extra = n.extra, first_seen = n.first_seen, last_seen = n.last_seen
-FROM _fs_new AS n
-WHERE d.doc_id = n.doc_id AND n.scalars_change
-"""
-
-_UPDATE_LISTS = """
-UPDATE documents AS d SET
-    authors = n.authors, affiliations = n.affiliations, countries = n.countries, categories = n.categories,
-    keywords = n.keywords
-FROM _fs_new AS n
-WHERE d.doc_id = n.doc_id AND n.lists_change
-"""
-
-# document_keys and document_sources carry no index (migration 100): a key already stored is skipped by an
-# anti-join with the stored keys the chunk has (a semi-join probes only those), and a (document, source, record)
-# seen before is merged into its row.
-_INSERT_NEW_KEYS = """
-INSERT INTO document_keys
-SELECT n.key, n.doc_id FROM _fs_keys_new n
-ANTI JOIN (SELECT key FROM document_keys WHERE key IN (SELECT key FROM _fs_keys_new)) s USING (key)
-"""
-
-_UPSERT_SOURCES_OF_DOCS = """
-MERGE INTO document_sources AS s
-USING _fs_srcs AS n
-ON s.doc_id = n.doc_id AND s.source_id = n.source_id AND s.source_record_id = n.source_record_id
-WHEN MATCHED THEN UPDATE SET
-    url = coalesce(n.url, s.url),
-    content_hash = n.content_hash,
-    first_seen = least(s.first_seen, n.seen_first),
-    last_seen = greatest(s.last_seen, n.seen_last)
-WHEN NOT MATCHED THEN INSERT
-    VALUES (n.doc_id, n.source_id, n.source_record_id, n.url, n.content_hash, n.seen_first, n.seen_last)
-"""
-
-
-# Rows of a chunk that cannot go straight in: sharing a key with another row of the chunk, with a stored
-# document or with a row already deferred, keyless, or landing on a stored doc_id. The chunk's keys are looked
-# up in document_keys with a semi-join (only the keys the chunk has are probed, as the warehouse grows).
-_COLLIDING_LINES = """
-CREATE OR REPLACE TEMP TABLE _fs_colliding AS
-WITH k AS (SELECT line, unnest(keys) AS key FROM {rows}),
-     dup AS (SELECT key FROM k GROUP BY key HAVING count(*) > 1),
-     stored AS (SELECT key FROM document_keys WHERE key IN (SELECT key FROM k))
-SELECT k.line FROM k JOIN dup USING (key)
-UNION SELECT k.line FROM k JOIN stored USING (key)
-UNION SELECT k.line FROM k JOIN _fs_deferred_keys USING (key)
-UNION SELECT line FROM {rows} WHERE len(keys) = 0
-UNION SELECT line FROM {rows} WHERE doc_id IN (SELECT doc_id FROM documents WHERE doc_id IN (SELECT doc_id FROM {rows}))
-"""
-
-_SIMPLE = "FROM {rows} WHERE line NOT IN (SELECT line FROM _fs_colliding)"
-_COLLIDING = "FROM {rows} WHERE line IN (SELECT line FROM _fs_colliding)"
-
-_INSERT_SIMPLE = """
-INSERT INTO documents
-SELECT doc_id, kind, language, language_detected, title, abstract, body, published, precision,
-       authors, affiliations, countries, categories, keywords, url, arxiv_id, doi, pmid, source, record_id,
-       extra_json::JSON, content_hash, 1, seen, seen, $now
-"""
-_INSERT_SIMPLE_KEYS = "INSERT INTO document_keys SELECT unnest(keys) AS key, doc_id "
-_INSERT_SIMPLE_SOURCES = "INSERT INTO document_sources SELECT doc_id, source, record_id, url, content_hash, seen, seen "
-
-
 MAX_HELD_ROWS = 200_000  # rows held for the final merge before they are merged at once (memory)
 
 
@@ -710,8 +553,7 @@ class _Deferred:
     """Rows that meet another record, held back and merged together, in line order, when the load ends.
 
     A merge runs a few statements that each scan the documents table (and the rows the load has added so far), so
-    merging once per load instead of once per chunk saves most of the merge time on a large warehouse (a million
-    documents: 13 s of 32 s). Later rows sharing a key with a held row are held too, so every merge still happens
+    merging once per load instead of once per chunk saves most of the merge time on a large warehouse. Later rows sharing a key with a held row are held too, so every merge still happens
     in line order (the later text wins). Past `MAX_HELD_ROWS` held rows, they are merged at once, which keeps that
     order and bounds the memory they take.
     """
@@ -727,11 +569,8 @@ class _Deferred:
 
     def hold(self, table: pa.Table) -> None:
         self.tables.append(table)
-        self.con.register("_fs_held", table.select(["keys"]))
-        try:
-            self.con.execute("INSERT INTO _fs_deferred_keys SELECT unnest(keys) FROM _fs_held")
-        finally:
-            self.con.unregister("_fs_held")
+        with registered(self.con, "_fs_held", table.select(["keys"])):
+            self.con.execute(query("ingest_hold_keys"))
 
     def merge(self, now: dt.datetime, report: IngestReport) -> None:
         """Merge what is held (in line order) into the warehouse."""
@@ -757,8 +596,8 @@ class _Segments:
     was written, and merging them then rewrites rows the load itself wrote. DuckDB commits the rows a transaction
     appended by moving them into the table as they are, unless one of them was deleted or had a list column
     updated (a list update is a delete and an insert): then it appends every row of the load again, one vector
-    at a time. On the 168k-paper file that was 1.5 s of a 2.4 s commit. Buffered, a file's duplicates are all
-    held before anything is written, so the load only ever appends its new documents.
+    at a time, which can be most of a commit. Buffered, a file's duplicates are all held before anything is
+    written, so the load only ever appends its new documents.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, now: dt.datetime, report: IngestReport) -> None:
@@ -799,24 +638,19 @@ def _write_chunk(
 ) -> None:
     """Write one chunk of prepared rows (`_ROW_SCHEMA`): rows that meet no other record go straight in with
     set-based SQL; rows sharing a key with another row, a stored document or a held row are held in `deferred`."""
-    con.register("_fs_rows", table)
-    try:
-        con.execute(_COLLIDING_LINES.format(rows="_fs_rows"))
+    with registered(con, "_fs_rows", table):
+        con.execute(query("ingest_colliding_lines"))
         colliding = con.execute("SELECT count(*) FROM _fs_colliding").fetchall()[0][0]
         total = table.num_rows
-        simple = _SIMPLE.format(rows="_fs_rows")
         if total > colliding:
-            con.execute(_INSERT_SIMPLE + simple, {"now": now})
-            con.execute(_INSERT_SIMPLE_KEYS + simple)
-            con.execute(_INSERT_SIMPLE_SOURCES + simple)
+            con.execute(query("ingest_insert_simple_documents"), {"now": now})
+            con.execute(query("ingest_insert_simple_keys"))
+            con.execute(query("ingest_insert_simple_sources"))
             report.docs_new += total - colliding
             report.rows_loaded += total - colliding
         if colliding:
-            held = _COLLIDING.format(rows="_fs_rows")
-            deferred.hold(con.sql(f"SELECT {', '.join(_ROW_SCHEMA.names)} {held}").to_arrow_table())
+            deferred.hold(con.sql(query("ingest_held_rows")).to_arrow_table())
         con.execute("DROP TABLE _fs_colliding")
-    finally:
-        con.unregister("_fs_rows")
     if deferred.rows >= MAX_HELD_ROWS:
         deferred.merge(now, report)
 
@@ -853,31 +687,26 @@ def _write_merged(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.date
         schema=pa.schema([("key", pa.string()), ("doc_id", pa.string())]),
     )
     srcs_tbl = pa.Table.from_pylist(list(src_rows.values()))
-    con.register("_fs_docs", docs_tbl)
-    con.register("_fs_keys_new", keys_tbl)
-    con.register("_fs_srcs", srcs_tbl)
-    try:
+    with registered(con, "_fs_docs", docs_tbl), registered(con, "_fs_keys_new", keys_tbl), \
+            registered(con, "_fs_srcs", srcs_tbl):
         params = {"now": now}
         if counts["replace"]:
-            con.execute(_KEEP_HISTORY, params)
+            con.execute(query("ingest_keep_history"), params)
         if counts["replace"] or counts["fill"]:
-            con.execute(_UPDATE_MACROS)
-            con.execute(_NEW_VALUES, params)
+            con.execute(query("ingest_merge_macros"))
+            con.execute(query("ingest_new_values"), params)
             scalars, lists = con.execute(
                 "SELECT count(*) FILTER (WHERE scalars_change), count(*) FILTER (WHERE lists_change) FROM _fs_new"
             ).fetchall()[0]
             if scalars:
-                con.execute(_UPDATE_SCALARS)
+                con.execute(query("ingest_update_scalars"))
             if lists:
-                con.execute(_UPDATE_LISTS)
+                con.execute(query("ingest_update_lists"))
             con.execute("DROP TABLE _fs_new")
         if counts["insert"]:
-            con.execute(_INSERT_DOCS, params)
-        con.execute(_INSERT_NEW_KEYS)
-        con.execute(_UPSERT_SOURCES_OF_DOCS)
-    finally:
-        for name in ("_fs_docs", "_fs_keys_new", "_fs_srcs"):
-            con.unregister(name)
+            con.execute(query("ingest_insert_merged_documents"), params)
+        con.execute(query("ingest_insert_new_keys"))
+        con.execute(query("ingest_upsert_document_sources"))
     report.docs_new += counts["insert"]
     report.docs_updated += counts["replace"]
     report.docs_unchanged += counts["fill"]
@@ -887,28 +716,9 @@ def _write_merged(con: duckdb.DuckDBPyConnection, rows: list[_Row], now: dt.date
 def _record_sources(con: duckdb.DuckDBPyConnection, sources: dict[str, str], now: dt.datetime) -> None:
     if not sources:
         return
-    con.register(
-        "_fs_sources", pa.table({"source_id": list(sources), "kind": list(sources.values())})
-    )
-    try:
-        con.execute(
-            """
-            INSERT INTO sources (source_id, kind, name, first_seen, last_seen, documents)
-            SELECT source_id, kind, source_id, $now, $now, 0 FROM _fs_sources
-            ON CONFLICT (source_id) DO UPDATE SET last_seen = excluded.last_seen
-            """,
-            {"now": now},
-        )
-        con.execute(
-            """
-            UPDATE sources SET documents = c.n
-            FROM (SELECT source_id, count(DISTINCT doc_id) AS n FROM document_sources
-                  WHERE source_id IN (SELECT source_id FROM _fs_sources) GROUP BY source_id) c
-            WHERE sources.source_id = c.source_id
-            """
-        )
-    finally:
-        con.unregister("_fs_sources")
+    with registered(con, "_fs_sources", pa.table({"source_id": list(sources), "kind": list(sources.values())})):
+        con.execute(query("ingest_record_sources"), {"now": now})
+        con.execute(query("ingest_count_source_documents"))
 
 
 def _record_rejects(
@@ -925,20 +735,13 @@ def _record_rejects(
             "raw": [r[2] for r in rejects],
         }
     )
-    con.register("_fs_rejects", tbl)
-    try:
-        con.execute(
-            "INSERT INTO rejects SELECT file_sha256, path, line, reason, raw, $now FROM _fs_rejects "
-            "ON CONFLICT DO NOTHING",
-            {"now": now},
-        )
-    finally:
-        con.unregister("_fs_rejects")
+    with registered(con, "_fs_rejects", tbl):
+        con.execute(query("ingest_record_rejects"), {"now": now})
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, dt.datetime] | None:
     """(path, loaded_at) when a file with these bytes was loaded before."""
-    row = fetch_one(con, "SELECT path, loaded_at FROM landing_files WHERE file_sha256 = ?", [sha])
+    row = fetch_one(con, query("ingest_already_loaded"), [sha])
     return (row[0], row[1]) if row else None
 
 
@@ -949,11 +752,10 @@ def _bulk_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     * no progress bar: a long commit would otherwise draw one into the CLI's output;
     * no optimistic writes: DuckDB would otherwise compress and write row groups as they fill, and then again
       at commit as soon as the load rewrites a row it wrote itself (a file's own duplicates across segments).
-      Kept in memory, the new rows are compressed once, at commit (a million documents: writer and commit 32 s
-      with optimistic writes, 18 s without; bench/results). The cost is memory until the commit;
+      Kept in memory, the new rows are compressed once, at commit. The cost is memory until the commit;
     * the commit checkpoints (compresses the new rows into the warehouse file) instead of first copying them,
-      uncompressed, into the write-ahead log: with the default thresholds DuckDB wrote a 277 MB log for the
-      168k-paper file and compressed it all again at the next checkpoint (0.5–0.7 s more for the same load).
+      uncompressed, into the write-ahead log: with the default thresholds DuckDB writes a large file's rows
+      to the log and compresses them all again at the next checkpoint.
     """
     names = (
         "enable_progress_bar", "enable_optimistic_write", "checkpoint_threshold", "auto_checkpoint_skip_wal_threshold",
@@ -986,7 +788,7 @@ def _finish(
     report.rejects = [(n, why) for n, why, _ in rejects[:MAX_REJECTS_REPORTED]]
     report.seconds = time.perf_counter() - started
     con.execute(
-        "INSERT INTO landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        query("ingest_record_landing_file"),
         [
             report.file_sha256, report.path, report.format, now, report.rows_total, report.rows_loaded,
             report.rows_rejected, report.docs_new, report.docs_updated, report.docs_unchanged, report.seconds,

@@ -1,8 +1,9 @@
 """Set-based validation of landing files in DuckDB: the fast path `warehouse.ingest` takes for landing files.
 
-Validating row by row in Python (pydantic, dates, identifiers, hashes) tops out at a few thousand rows a second
-per core; DuckDB reads and checks the same lines over ten times faster. So a landing file is read in blocks of
-whole lines (each keeps its line number), and SQL (warehouse/queries/ingest_*.sql) judges every line:
+Validating row by row in Python (pydantic, dates, identifiers, hashes) is what limits a load; DuckDB reads and
+checks the same lines many times faster (docs/benchmarks.md has the figures). So a landing file is read in
+blocks of whole lines (each keeps its line number), and SQL (warehouse/queries/ingest_landing.sql, with
+ingest_macros.sql) judges every line:
 
 * rows SQL can prepare exactly as `warehouse.ingest._prepare` would (the common case) are prepared there,
   with the few values SQL cannot compute identically (an odd URL, a non-ASCII paper title, a language to
@@ -11,8 +12,9 @@ whole lines (each keeps its line number), and SQL (warehouse/queries/ingest_*.sq
 * everything else (bad UTF-8 or JSON, unknown fields, values of unexpected types, dates Python must reject)
   goes through the Python path line by line, so its outcome and reason are the reference's by construction.
 
-`LandingRecord` stays the contract: tests/warehouse/test_ingest_sql.py loads varied files both ways and
-requires identical documents, keys, sources and rejects.
+`LandingRecord` stays the contract, and the Python path stays beside this one: it reads the corpora and
+in-memory records, and takes the lines SQL leaves. tests/warehouse/test_ingest_sql.py loads varied files both
+ways and requires identical documents, keys, sources and rejects.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import gzip
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -35,6 +36,7 @@ import orjson
 import pyarrow as pa
 
 from warehouse import identity
+from warehouse.db import query, registered
 from warehouse.landing import (
     KINDS,
     MAX_LINE_BYTES,
@@ -83,7 +85,7 @@ def _extra_regex() -> str:
 @functools.cache
 def _query(name: str) -> str:
     """A query file with this path's constants filled in (they live in Python, next to the model)."""
-    text = (resources.files("warehouse") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    text = query(name)
     if "@PATHS@" in text:  # the query reads the fields by position: t[1] is schema_version ... t[20] is extra
         assert FIELDS[:3] == ("schema_version", "source", "source_record_id") and FIELDS[-1] == "extra", FIELDS
         assert len(FIELDS) == 20, FIELDS
@@ -273,11 +275,8 @@ def stage_block(con: duckdb.DuckDBPyConnection, block: pa.Table, now: dt.datetim
 
     raw = block.column("raw").combine_chunks()
     lines = block.column("line")
-    con.register("_fs_block", _batched(pa.table({"line": lines, "txt": _text_column(raw)})))
-    try:
+    with registered(con, "_fs_block", _batched(pa.table({"line": lines, "txt": _text_column(raw)}))):
         judged = con.sql(_query("ingest_landing"), params={"now": now}).to_arrow_table()
-    finally:
-        con.unregister("_fs_block")
     route = judged.column("route")
     ok = pc.equal(route, "ok")
     first = lines[0].as_py()
@@ -319,9 +318,8 @@ def staged_blocks(
 
     Each block's query has parts that run on one core: binding it, compiling its regular expressions again on
     every DuckDB thread, Arrow conversions, and the Python functions (they hold the GIL). A single connection
-    judging one block at a time leaves a core idle for those; two blocks in flight keep both busy (the 168k-paper
-    file: about 0.8 s less). These parts cost ~0.3 s of CPU a block, hence blocks of 64 MB rather than smaller
-    ones. Reading the next block happens here, in the consumer's thread, while the workers judge. An error in a
+    judging one block at a time leaves a core idle for those; two blocks in flight keep both busy. These parts
+    cost a fixed amount of CPU per block, hence large blocks (BLOCK_BYTES) rather than small ones. Reading the next block happens here, in the consumer's thread, while the workers judge. An error in a
     worker is raised here; a consumer that stops early interrupts the workers. With `workers` 0 each block is
     judged when the consumer asks for it, in the consumer's thread.
     """

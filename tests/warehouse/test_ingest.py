@@ -231,3 +231,18 @@ def test_a_bulk_load_commits_into_the_warehouse_file_and_restores_the_settings(t
     assert db.stat().st_size > 1_000_000
     assert con.execute(settings).fetchall() == before
     con.close()
+
+
+@pytest.mark.parametrize("engine", ["sql", "python"])
+def test_crawled_ids_with_quotes_are_values_not_sql(
+    warehouse_con: Any, make_record: Any, tmp_path: Path, engine: str
+) -> None:
+    """A record id carrying SQL reaches the stored-document lookup as a bound value and is merged like any other."""
+    record_id = "o'brien'); DROP TABLE documents; --"
+    first = make_record(kind="news", source_record_id=record_id, abstract="First version.")
+    ingest_file(warehouse_con, write_jsonl(tmp_path / "a.jsonl", [first]), engine=engine)
+    second = {**first, "abstract": "Second version, with more text."}
+    report = ingest_file(warehouse_con, write_jsonl(tmp_path / "b.jsonl", [second]), engine=engine)
+    assert (report.docs_new, report.docs_updated) == (0, 1)
+    rows = warehouse_con.execute("SELECT doc_id, abstract, version FROM documents").fetchall()
+    assert rows == [(f"test:{record_id}", "Second version, with more text.", 2)]
