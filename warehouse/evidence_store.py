@@ -2,13 +2,13 @@
 
 Why: an assessment reads one technology's evidence five ways (yearly and weekly trend, leaders, policy
 mentions, milestones). Read live, each of them joined the links with every document, and the milestones
-ran regular expressions over the text of every linked document on every call — seconds per assessment at
-a million documents. `refresh` (run by the analysis stage after it writes links) finds the cues of each
+ran regular expressions over the text of every linked document on every call, which grows with the
+warehouse. `refresh` (run by the analysis stage after it writes links) finds the cues of each
 linked document once per version and rebuilds `tech_evidence`; the views read that table only while its
 stamp equals the warehouse's current one, and otherwise compute the same rows live (`live_evidence_sql`),
 so a stale table can slow a view down but never change what it shows.
 
-The stamp is what can be read in ~2 ms at a million documents: links (count, latest link time) and
+The stamp is what can be read cheaply on every view: links (count, latest link time) and
 documents (count, sum of versions, latest change and sighting). It misses one thing: a record that only
 fills in a missing field of a stored document (its URL, an identifier, a date, an affiliation) while
 carrying an older sighting than any stored document. Every scan refreshes after its ingest, so that can
@@ -86,8 +86,8 @@ def stored_evidence_sql(tech_filter: str = "") -> str:
 
 # The stamp of what the evidence is built from: links (count, latest link time), documents (count, sum of
 # versions — a new text is a new version —, latest change and sighting) and the cue version. Links are only
-# ever replaced with a new linked_at, so a change of links changes it; aggregates over plain columns cost
-# ~2 ms at a million documents, where a hash over every row would cost tens.
+# ever replaced with a new linked_at, so a change of links changes it; aggregates over plain columns are cheap
+# even on a large warehouse, where a hash over every row would read all of it.
 STAMP_SQL = f"""(SELECT 'links ' || count(*) || '/' || coalesce(max(epoch_us(linked_at)), 0) FROM document_technologies)
     || (SELECT '; documents ' || count(*) || '/' || coalesce(sum(version), 0) || '/'
                || coalesce(max(epoch_us(updated_at)), 0) || '/' || coalesce(max(epoch_us(last_seen)), 0) FROM documents)
@@ -95,7 +95,7 @@ STAMP_SQL = f"""(SELECT 'links ' || count(*) || '/' || coalesce(max(epoch_us(lin
 
 
 def current_stamp(con: duckdb.DuckDBPyConnection) -> str:
-    """What the evidence would be built from now; ~2 ms at a million documents."""
+    """What the evidence would be built from now (aggregates only: cheap to ask on every view)."""
     row = fetch_one(con, f"SELECT {STAMP_SQL}")
     assert row is not None
     return str(row[0])
@@ -160,8 +160,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> EvidenceR
     """Bring tech_evidence up to date with the links and documents, in one transaction; a no-op when current.
 
     Cues are computed only for linked documents whose text (or the cue expressions) changed since their
-    cues were found; the table itself is rebuilt whole (a few seconds at a million documents), in
-    technology order. con: a migrated writer connection.
+    cues were found; the table itself is rebuilt whole, in technology order. con: a migrated writer connection.
     """
     t0 = time.perf_counter()
     if not all(table_exists(con, t) for t in _TABLES):

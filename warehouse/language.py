@@ -11,7 +11,7 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _identifier = None
 
 
-def _langid():  # loaded once, on first need: the model takes ~0.3 s to unpack
+def _langid():  # loaded once, on first need: unpacking the model is slow
     global _identifier
     if _identifier is None:
         import py3langid

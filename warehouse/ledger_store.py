@@ -169,7 +169,7 @@ def _append_only(
 
 
 # A scan freezes a few dozen forecasts: bound parameters write them without building an Arrow table, whose
-# first conversion imports pandas (~0.5 s of a re-scan). Replays write hundreds at a time through Arrow.
+# first conversion imports pandas (a noticeable part of a re-scan). Replays write hundreds at a time through Arrow.
 _PARAMETER_ROWS = 256
 
 

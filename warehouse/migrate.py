@@ -94,8 +94,8 @@ _MIGRATED_LOCK = threading.Lock()
 def migrate_once(con: duckdb.DuckDBPyConnection, db_path: Path) -> list[Migration]:
     """`migrate` the first time this process opens `db_path`; later only a one-row check.
 
-    A scan opens the warehouse a dozen times; reading and checksumming every migration file on each
-    open cost ~0.1 s a time. The check still notices a file replaced under the same path (its
+    A scan opens the warehouse a dozen times, and reading and checksumming every migration file on each
+    open adds up. The check still notices a file replaced under the same path (its
     ledger no longer matches what this process applied) and migrates that one again.
     """
     key = str(Path(db_path).resolve())

@@ -189,7 +189,7 @@ def vectors_by_doc(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> di
 def _rows_digest(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]) -> str:
     """Digest of a query's rows, whatever their order: the row count and md5 of the sorted 64-bit row hashes.
 
-    DuckDB's `hash` of the whole row (strings, lists and vectors in full) is ~6× faster than md5 of the
+    DuckDB's `hash` of the whole row (strings, lists and vectors in full) is much cheaper than md5 of the
     row as text; a changed row going unnoticed would take a 64-bit collision.
     """
     row = fetch_one(
@@ -338,8 +338,8 @@ def _insert_columns(
 ) -> None:
     """Insert rows given column by column, as list parameters unnested side by side.
 
-    Not through an Arrow table: converting the first Python list to Arrow imports pandas (~0.5 s of a
-    scan whose analysis was carried over).
+    Not through an Arrow table: converting the first Python list to Arrow imports pandas, a noticeable part
+    of a scan whose analysis was carried over.
     """
     json_columns = set(json_columns)
     names, exprs = [], []

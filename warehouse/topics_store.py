@@ -165,7 +165,7 @@ def load_embeddings(
 ) -> tuple[list[str], np.ndarray]:
     """(doc ids, matrix) of the stored vectors of these documents for this model, in doc_id order.
 
-    Why streamed: at a million documents the vectors are 1.5 GB as float32. Sorting or joining the
+    Why streamed: a million 384-dimension float32 vectors are 1.5 GB. Sorting or joining the
     vector payload in DuckDB, then holding the whole Arrow result, combining and flattening it, needed
     several copies of that. Here only the ids are joined and sorted; the vectors are streamed in
     batches of `batch_rows` and each row is placed by position into one preallocated float32 matrix,

@@ -12,8 +12,8 @@
 -- Field lists are in LandingRecord's field order, which is also the order of pydantic's error messages.
 -- The fs_py_* functions are the Python originals, called only on 'ok' rows and only for what SQL cannot decide
 -- (an odd URL, a non-ASCII paper title, a language to detect, a date in another form) and for extra (orjson's
--- formatting). The content hash is DuckDB's sha256: per byte it is ~3x slower than hashlib, but hashlib in a
--- Python function holds the GIL inside DuckDB's threads, and the whole load was ~10% slower that way.
+-- formatting). The content hash is DuckDB's sha256: slower per byte than hashlib, but hashlib in a Python
+-- function holds the GIL inside DuckDB's threads, which made the whole load slower.
 -- Macros expand textually: every value a macro reads more than once is a column of an earlier step.
 WITH lines AS (  -- txt is NULL for bad UTF-8 and over-long lines; blank lines are skipped and not counted
     SELECT line, txt FROM _fs_block WHERE txt IS NULL OR regexp_matches(txt, '[^@ASCII_WS@]')
