@@ -224,6 +224,18 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> It
     con.unregister(name)
 
 
+def date_span_end(alias: str = "d") -> str:
+    """SQL for the day after the whole span a document's date stands for (`alias`.published, .date_precision).
+
+    A document dated "2025" (year precision) is known only from 2026-01-01: comparing this end, not the date
+    itself, keeps a partly dated document from counting before its whole span has passed.
+    """
+    return (
+        f"(CASE {alias}.date_precision WHEN 'year' THEN {alias}.published + INTERVAL 1 YEAR "
+        f"WHEN 'month' THEN {alias}.published + INTERVAL 1 MONTH ELSE {alias}.published + INTERVAL 1 DAY END)"
+    )
+
+
 def ids_table(doc_ids: Iterable[str]) -> pa.Table:
     """Document ids (in the order given) as a one-column `doc_id` table, to join with instead of a long IN list."""
     import pyarrow as pa

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from warehouse.db import (
     WarehouseError,
+    date_span_end,
     fetch_dicts,
     fetch_one,
     ids_table,
@@ -353,10 +354,7 @@ def technology_directions(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str
 
 # ───────────────────────────── documents that resolve forecasts ─────────────────────────────
 
-_END = (
-    "(CASE d.date_precision WHEN 'year' THEN d.published + INTERVAL 1 YEAR "
-    "WHEN 'month' THEN d.published + INTERVAL 1 MONTH ELSE d.published + INTERVAL 1 DAY END)"
-)
+_END = date_span_end("d")
 
 
 def linked_spans(

@@ -10,13 +10,15 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from warehouse.db import fetch_dicts, fetch_one, ids_table, query, registered, table_exists, transaction
-
-# A document counts only once the whole span its date stands for lies before as_of: a paper dated
-# "2025" (year precision) is not "published before 2025-06-01".
-_BEFORE = (
-    "(CASE {d}.date_precision WHEN 'year' THEN {d}.published + INTERVAL 1 YEAR "
-    "WHEN 'month' THEN {d}.published + INTERVAL 1 MONTH ELSE {d}.published + INTERVAL 1 DAY END) <= CAST($as_of AS DATE)"
+from warehouse.db import (
+    date_span_end,
+    fetch_dicts,
+    fetch_one,
+    ids_table,
+    query,
+    registered,
+    table_exists,
+    transaction,
 )
 
 
@@ -26,8 +28,11 @@ def settle(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def before_as_of(alias: str = "d") -> str:
-    """SQL condition: the document's whole date span lies before the `$as_of` parameter."""
-    return _BEFORE.format(d=alias)
+    """SQL condition: the document's whole date span lies before the `$as_of` parameter.
+
+    A paper dated "2025" (year precision) is not "published before 2025-06-01".
+    """
+    return f"{date_span_end(alias)} <= CAST($as_of AS DATE)"
 
 
 def screened_technologies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
