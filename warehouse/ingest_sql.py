@@ -44,7 +44,7 @@ from warehouse.landing import (
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
     LandingRecord,
-    parse_published,
+    published_text,
 )
 from warehouse.language import detect_language
 
@@ -119,15 +119,11 @@ def _query(name: str) -> str:
 
 
 def _published(value: str) -> str | None:
-    """parse_published's normalised text ('YYYY', 'YYYY-MM', 'YYYY-MM-DD'), or None where it raises."""
+    """published_text, or None where it raises."""
     try:
-        parsed = parse_published(value)
+        return published_text(value)
     except ValueError:
         return None  # the row goes to the Python path, which words the reason
-    if parsed is None:
-        return None
-    day, precision = parsed
-    return {"year": f"{day:%Y}", "month": f"{day:%Y-%m}", "day": day.isoformat()}[precision]
 
 
 def _map(fn: Callable[[str], str | None]) -> Callable[[pa.Array], pa.Array]:

@@ -56,6 +56,15 @@ _CN_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?")
 _SLASH_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
 
 
+def published_text(value: Any) -> str | None:
+    """A publication date as stored text of its precision ('YYYY', 'YYYY-MM', 'YYYY-MM-DD'); as parse_published."""
+    parsed = parse_published(value)
+    if parsed is None:
+        return None
+    day, precision = parsed
+    return {"year": f"{day:%Y}", "month": f"{day:%Y-%m}", "day": day.isoformat()}[precision]
+
+
 def parse_published(value: Any) -> tuple[dt.date, str] | None:
     """Parse a publication date into (date, precision); None for missing; ValueError when unparseable.
 
@@ -147,11 +156,7 @@ class LandingRecord(BaseModel):
     @field_validator("published", mode="before")
     @classmethod
     def _valid_date(cls, value: Any) -> str | None:
-        parsed = parse_published(value)
-        if parsed is None:
-            return None
-        day, precision = parsed
-        return {"year": f"{day:%Y}", "month": f"{day:%Y-%m}", "day": day.isoformat()}[precision]
+        return published_text(value)
 
     @field_validator("authors", "affiliations", "countries", "categories", "keywords", mode="before")
     @classmethod
