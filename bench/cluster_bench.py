@@ -108,7 +108,7 @@ def embeddings(n: int, slice_name: str = "benchmark") -> tuple[Path, Path]:
     txt_path = CACHE / f"{stem}-texts.jsonl"
     CACHE.mkdir(parents=True, exist_ok=True)
     if not vec_path.exists():
-        from scoring.topics.pipeline import make_embedder
+        from scoring.topics.vectors import make_embedder
 
         t0 = time.perf_counter()
         vectors = make_embedder(config).embed(texts)

@@ -34,7 +34,10 @@ def stage_vs_bare(n: int, rounds: int, slice_size: int = 300) -> dict[str, Any]:
     """Documents/second of the real embed stage and of the bare model on the same texts, same run."""
     from scoring.topics.config import load_topics_config
     from scoring.topics.embed import embedding_text
-    from scoring.topics.pipeline import AnalysisSummary, _embed_stale, _noop, make_embedder
+    from scoring.topics.summary import AnalysisSummary
+    from scoring.topics.vectors import embed_stale as _embed_stale
+    from scoring.topics.vectors import make_embedder
+    from scoring.topics.vectors import no_progress as _noop
     from warehouse import topics_store as store
     from warehouse.corpora import ADAPTERS
     from warehouse.db import connect_writer

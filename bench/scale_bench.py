@@ -321,7 +321,7 @@ def child_cluster(db: str, out: str) -> None:
     import numpy as np
 
     from scoring.topics.config import load_topics_config
-    from scoring.topics.pipeline import _clusterer
+    from scoring.topics.spaces import clusterer_for as _clusterer
     from warehouse import topics_store as store
 
     t0 = time.perf_counter()

@@ -226,7 +226,7 @@ def throughput(args: argparse.Namespace) -> None:
     import duckdb
 
     from scoring.topics.config import load_topics_config
-    from scoring.topics.pipeline import embed_documents, make_embedder
+    from scoring.topics.vectors import embed_documents, make_embedder
     from warehouse.db import connect_writer
     from warehouse.topics_store import forget_embeddings
 

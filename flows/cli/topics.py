@@ -41,7 +41,8 @@ def analyse_cmd(
 
     from scoring.topics.config import TopicsConfigError, load_topics_config
     from scoring.topics.embed import FakeEmbedder
-    from scoring.topics.pipeline import make_embedder, run_analysis
+    from scoring.topics.pipeline import run_analysis
+    from scoring.topics.vectors import make_embedder
 
     cfg = settings()
     as_of_date = _date(as_of, "--as-of")

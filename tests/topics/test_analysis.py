@@ -215,7 +215,7 @@ def test_growing_unlinked_topic_becomes_a_candidate_and_decisions_stick(warehous
 
 
 def test_embed_documents_alone_redoes_only_forgotten_vectors(sample_con, fake) -> None:
-    from scoring.topics.pipeline import embed_documents
+    from scoring.topics.vectors import embed_documents
 
     con = sample_con
     ids = [r[0] for r in con.execute("SELECT doc_id FROM documents ORDER BY doc_id").fetchall()]

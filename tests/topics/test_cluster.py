@@ -119,7 +119,7 @@ def test_large_inputs_are_seeded_by_minibatches_and_stay_deterministic() -> None
 
 def test_from_config_is_what_the_analysis_stage_builds() -> None:
     from scoring.topics.config import load_topics_config
-    from scoring.topics.pipeline import _clusterer
+    from scoring.topics.spaces import clusterer_for as _clusterer
 
     cfg = load_topics_config().cluster
     assert TopicClusterer.from_config(cfg).get_params() == _clusterer(cfg).get_params()
