@@ -5,7 +5,7 @@ Usage: python bench/backtest.py [--workdir DIR] [--from 2013] [--to 2026] [--ste
 Steps: a warehouse in WORKDIR (a private FUTURESCAN_HOME; default /tmp/futurescan-backtest) is built
 with warehouse.ingest.ingest_file from the conference papers (1987-2025), CCTV technology news
 (2012-2026), hot lists (2020-2026) and policy corpora; documents are alias-linked to the taxonomy
-(scoring.ledger's alias_link: no embedding or topic links, which would let a replay see later
+(scoring.technologies.link_stage.alias_links_only: no embedding or topic links, which would let a replay see later
 documents); then scoring.ledger's backtest scores the warehouse as of 1 January of each year,
 freezes the watchlist's forecasts and resolves every forecast that the following years decide.
 Each step is idempotent: a second run reuses the warehouse and the frozen forecasts.
@@ -64,7 +64,7 @@ def threat(calls: list[bool], outcomes: list[int]) -> dict[str, Any]:
 
 def growth_comparison(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     """Threat score and discrimination of one growth call type, beside naive baselines on the same forecasts."""
-    from scoring.ledger.forecasts import brier_score
+    from scoring.ledger import brier_score
 
     d = [r for r in rows if r["type"] == kind and r["resolved"] and r["outcome"] is not None]
     if not d:
@@ -99,7 +99,7 @@ def growth_comparison(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 def walk_forward_reference(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per type: Brier of the frozen probabilities, of the rules before recalibration, and of a no-skill
     forecaster that says, at each scan, how often forecasts of the type had come true so far (0.5 before any)."""
-    from scoring.ledger.forecasts import brier_score
+    from scoring.ledger import brier_score
 
     out = []
     decided = [r for r in rows if r["resolved"] and r["outcome"] is not None]
@@ -137,7 +137,8 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
 
-    from scoring.ledger import forecasts as ledger
+    from scoring import ledger
+    from scoring.technologies.link_stage import alias_links_only
     from warehouse import ledger_store as store
     from warehouse.db import connect_writer
     from warehouse.ingest import ingest_file
@@ -156,7 +157,7 @@ def main() -> None:
             print(f"ingest {name}: {'already loaded' if rep.skipped else f'{rep.rows_loaded:,} rows'}", flush=True)
         figures["timings"]["ingest_s"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
-        linked = ledger.alias_link(con, progress=lambda m: print(m, flush=True))
+        linked = alias_links_only(con, progress=lambda m: print(m, flush=True))
         figures["timings"]["link_s"] = round(time.perf_counter() - t0, 1)
         print(f"alias-linked {linked:,} documents", flush=True)
         figures["documents"] = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]

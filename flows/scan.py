@@ -184,7 +184,7 @@ def analyse_documents(settings: Settings, opts: ScanOptions, scan_id: str) -> di
 
 def score_technologies(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
     """Resolve forecasts now due, score every technology, then freeze this scan's forecasts."""
-    from scoring.ledger.forecasts import freeze_forecasts, resolve_due
+    from scoring.ledger import freeze_forecasts, resolve_due
     from scoring.screening.run import score_scan
 
     with _writer(settings) as con:

@@ -77,13 +77,12 @@ def _miss_rows(record: dict[str, Any], titles: dict[str, dict[str, Any]]) -> lis
 
 def show_record(con: Any, *, by: str, fmt: OutputFormat, backtest: bool | None, tech_id: str | None = None) -> dict[str, Any]:
     """Print the track record (table, Markdown or JSON) and return it."""
-    from scoring.ledger.forecasts import load_rules, track_record
+    from scoring.ledger import load_rules, track_record
     from warehouse import ledger_store as store
 
     rules, _ = load_rules()
-    metrics = rules.get("metrics", {})
     rows = store.forecasts(con, backtest=backtest, tech_id=tech_id)
-    record = track_record(rows, by=by, bins=int(metrics.get("calibration_bins", 10)), worst=int(metrics.get("worst_misses", 10)))
+    record = track_record(rows, by=by, bins=rules.metrics.calibration_bins, worst=rules.metrics.worst_misses)
     titles = store.document_titles(con, [d for m in record["worst_misses"] for d in m["evidence_doc_ids"][:3]])
     scope = {False: "regular scans", True: "replayed scans (backtest)", None: "all scans"}[backtest]
     if fmt is OutputFormat.json:
@@ -130,7 +129,7 @@ def ledger_cmd(
         if not store.has_ledger(con):
             raise fail("this warehouse has no ledger yet: run `futurescan db migrate`, then a scan")
         if fmt is OutputFormat.csv:
-            from scoring.ledger.forecasts import track_record
+            from scoring.ledger import track_record
 
             emit(_group_rows(track_record(store.forecasts(con, backtest=backtest, tech_id=tech), by=by.value), by.value), fmt)
             return
@@ -160,7 +159,8 @@ def backtest_cmd(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format of the figures."),
 ) -> None:
     """Replay scans at past dates with as-of scoring, freeze their forecasts, resolve them against what followed, report."""
-    from scoring.ledger.forecasts import alias_link, backtest, replay_dates
+    from scoring.ledger import backtest, replay_dates
+    from scoring.technologies.link_stage import alias_links_only as alias_link
 
     if to_year < from_year:
         raise fail("--to must not be before --from")

@@ -61,18 +61,18 @@ def outcome_label(outcome: int | None) -> str:
 
 
 def _bins() -> int:
-    from scoring.ledger.forecasts import load_rules
+    from scoring.ledger import load_rules
 
     try:
         rules, _ = load_rules()
     except (OSError, ValueError):
         return 10
-    return int(rules.get("metrics", {}).get("calibration_bins", 10))
+    return rules.metrics.calibration_bins
 
 
 def _figures(rows: Sequence[Mapping[str, Any]], bins: int) -> dict[str, Any]:
     """Overall figures, per-type figures and calibration bins of a set of ledger rows."""
-    from scoring.ledger.forecasts import track_record
+    from scoring.ledger import track_record
 
     rec = track_record(rows, by="type", bins=bins, worst=0)
     overall = rec["overall"]

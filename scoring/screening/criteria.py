@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoring.screening.indicators.base import IndicatorValue, rounded
+from scoring.screening.weights import Horizon, Weights
 
 HORIZONS: tuple[str, ...] = ("near", "mid", "far")
 INSUFFICIENT = "insufficient evidence"
@@ -78,21 +79,21 @@ class StrategicCall:
         return INSUFFICIENT if self.flag is None else ("yes" if self.flag else "no")
 
 
-def strategic(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> StrategicCall:
+def strategic(ind: Mapping[str, IndicatorValue], params: Weights) -> StrategicCall:
     """Strategic score and flag; insufficient evidence below the minimum recent document count."""
-    p = params.get("strategic", {})
+    p = params.strategic
     components = [
-        Component("policy_attention", _score(ind, "policy_attention"), float(p.get("policy_attention", 0.4)), _note(ind, "policy_attention")),
-        Component("local_fit", _score(ind, "local_fit"), float(p.get("local_fit", 0.35)), _note(ind, "local_fit")),
-        Component("breadth", _score(ind, "reach"), float(p.get("breadth", 0.25)), _note(ind, "reach")),
+        Component("policy_attention", _score(ind, "policy_attention"), p.policy_attention, _note(ind, "policy_attention")),
+        Component("local_fit", _score(ind, "local_fit"), p.local_fit, _note(ind, "local_fit")),
+        Component("breadth", _score(ind, "reach"), p.breadth, _note(ind, "reach")),
     ]
     n = _recent_documents(ind)
-    need = int(p.get("min_documents", 5))
+    need = p.min_documents
     score, missing = _weighted(components)
     if n < need or score is None:
         why = f"only {n} recent documents (need {need})" if n < need else "no component could be computed"
         return StrategicCall(None, None, tuple(components), (f"{INSUFFICIENT}: {why}",))
-    threshold = float(p.get("threshold", 0.5))
+    threshold = p.threshold
     flag = score >= threshold
     reasons = [f"strategic score {score:.2f} {'≥' if flag else '<'} threshold {threshold:.2f}"]
     reasons += [f"{c.name} {c.score:.2f} (weight {c.weight:g})" for c in components if c.score is not None]
@@ -133,32 +134,32 @@ def _mean(*values: float | None) -> float | None:
     return sum(got) / len(got) if got else None
 
 
-def disruptive(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> DisruptiveCall:
+def disruptive(ind: Mapping[str, IndicatorValue], params: Weights) -> DisruptiveCall:
     """Composite of the five attributes; insufficient evidence when fewer than min_attributes are computable."""
-    p = params.get("disruptive", {})
+    p = params.disruptive
     attrs = [
-        Component("radical_novelty", _score(ind, "novelty"), float(p.get("radical_novelty", 1.0)), _note(ind, "novelty")),
-        Component("fast_growth", _score(ind, "growth"), float(p.get("fast_growth", 1.0)), _note(ind, "growth")),
-        Component("coherence", _score(ind, "coherence"), float(p.get("coherence", 1.0)), _note(ind, "coherence")),
+        Component("radical_novelty", _score(ind, "novelty"), p.radical_novelty, _note(ind, "novelty")),
+        Component("fast_growth", _score(ind, "growth"), p.fast_growth, _note(ind, "growth")),
+        Component("coherence", _score(ind, "coherence"), p.coherence, _note(ind, "coherence")),
         Component(
             "prominent_impact",
             _mean(_score(ind, "prominence"), _score(ind, "reach")),
-            float(p.get("prominent_impact", 1.0)),
+            p.prominent_impact,
             "mean of prominence and reach",
         ),
-        Component("uncertainty", _score(ind, "uncertainty"), float(p.get("uncertainty", 1.0)), _note(ind, "uncertainty")),
+        Component("uncertainty", _score(ind, "uncertainty"), p.uncertainty, _note(ind, "uncertainty")),
     ]
     available = [a for a in attrs if a.score is not None]
-    need = int(p.get("min_attributes", 3))
+    need = p.min_attributes
     score, missing = _weighted(attrs)
     if len(available) < need or score is None:
         return DisruptiveCall(
             None, None, tuple(attrs),
             (f"{INSUFFICIENT}: only {len(available)} of 5 attributes computable (need {need}); missing: {', '.join(missing)}",),
         )
-    present_at = float(p.get("attribute_present", 0.6))
+    present_at = p.attribute_present
     present = [a.name for a in available if a.score >= present_at]
-    min_present = int(p.get("min_present", 3))
+    min_present = p.min_present
     flag = len(present) >= min_present
     reasons = [
         f"{len(present)} of 5 attributes present (score ≥ {present_at:g}; need {min_present}): "
@@ -227,7 +228,7 @@ def _prob_at_least(p: float, n_eff: float, share: float) -> float:
     return float(betaincc(p * n_eff + 0.5, (1.0 - p) * n_eff + 0.5, share))
 
 
-def _mixture(channels: Mapping[str, Mapping[str, Any]], p: Mapping[str, Any]) -> tuple[dict[float, float], dict[str, dict[str, float]], float]:
+def _mixture(channels: Mapping[str, Mapping[str, Any]], p: Horizon) -> tuple[dict[float, float], dict[str, dict[str, float]], float]:
     """Channel-balanced distribution of applied stage readings over TRL, per-channel weights, effective n.
 
     Each channel gets weight base × n / (n + channel_half) and shares it among its readings, so a flood
@@ -235,13 +236,13 @@ def _mixture(channels: Mapping[str, Mapping[str, Any]], p: Mapping[str, Any]) ->
     Papers count only when they report validation or use (TRL ≥ papers_from_trl): research goes on at
     every stage of maturity, so research papers say nothing about how far a technology has come.
     """
-    base = p.get("channels", {})
-    half = float(p.get("channel_half", 5.0))
-    papers_from = float(p.get("papers_from_trl", 4))
+    base = p.channels
+    half = p.channel_half
+    papers_from = p.papers_from_trl
     used: dict[str, dict[str, float]] = {}
     hists: dict[str, dict[float, tuple[float, float]]] = {}
     for name, ch in channels.items():
-        if name == "timelines" or float(base.get(name, 1.0)) <= 0:
+        if name == "timelines" or getattr(base, name) <= 0:
             continue
         hist = {float(k): (float(v[0]), float(v[1])) for k, v in (ch.get("hist") or {}).items()}
         if name == "papers":
@@ -250,7 +251,7 @@ def _mixture(channels: Mapping[str, Mapping[str, Any]], p: Mapping[str, Any]) ->
         if n <= 0:
             continue
         hists[name] = hist
-        used[name] = {"n": n, "weight": float(base.get(name, 1.0)) * n / (n + half)}
+        used[name] = {"n": n, "weight": getattr(base, name) * n / (n + half)}
     total = sum(c["weight"] for c in used.values())
     dist: dict[float, float] = {}
     sum_sq = 0.0
@@ -276,7 +277,7 @@ def _level_reached(dist: Mapping[float, float], share: float) -> float | None:
     return None
 
 
-def horizon(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> HorizonCall:
+def horizon(ind: Mapping[str, IndicatorValue], params: Weights) -> HorizonCall:
     """Horizon from the stage evidence: the highest TRL corroborated by a share of the applied evidence.
 
     A technology's TRL is the highest level it has demonstrated (Mankins 1995), not the average of
@@ -288,9 +289,9 @@ def horizon(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> Hor
     effective document count) that the true shares sit on the called side of those lines. Thin,
     one-channel or undecided evidence gives "insufficient evidence" with the reason.
     """
-    p = params.get("horizon", {})
-    near_from, mid_from = float(p.get("near_from", 6.5)), float(p.get("mid_from", 4.5))
-    share = float(p.get("frontier_share", 0.25))
+    p = params.horizon
+    near_from, mid_from = p.near_from, p.mid_from
+    share = p.frontier_share
     stage = ind.get("stage_evidence")
     channels: Mapping[str, Mapping[str, Any]] = (stage.details.get("channels") or {}) if stage else {}
     dist, used, n_eff = _mixture(channels, p)
@@ -329,19 +330,19 @@ def horizon(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> Hor
         f"{share:.0%} reaches TRL {frontier:g}",
         f"channels: {channel_text}; effective documents {n_eff:.1f}",
     ]
-    drivers = _drivers(channels, call, near_from, mid_from, float(p.get("papers_from_trl", 4)))
+    drivers = _drivers(channels, call, near_from, mid_from, p.papers_from_trl)
     for d in drivers[:3]:
         reasons.append(f"{d['channel']}: TRL {d['trl']:g} from “{d['cue']}” in {d['doc_id']} ({d['published'][:7]})")
     reasons += timeline
     problems = []
-    min_docs = float(p.get("min_documents", 8.0))
+    min_docs = p.min_documents
     total_n = sum(c["n"] for c in used.values())
     if total_n < min_docs:
         problems.append(f"only {total_n:.1f} age-weighted stage-tagged documents (need {min_docs:g})")
-    min_n = float(p.get("min_channel_documents", 2.0))
+    min_n = p.min_channel_documents
     solid = [k for k, c in used.items() if c["n"] >= min_n]
-    min_channels = int(p.get("min_channels", 2))
-    single = float(p.get("single_channel_documents", 20.0))
+    min_channels = p.min_channels
+    single = p.single_channel_documents
     if len(solid) < min_channels:
         big = [k for k, c in used.items() if c["n"] >= single]
         if big:
@@ -351,7 +352,7 @@ def horizon(ind: Mapping[str, IndicatorValue], params: Mapping[str, Any]) -> Hor
                 f"only {len(solid)} evidence channel(s) with ≥{min_n:g} documents ({', '.join(solid) or 'none'}; "
                 f"need {min_channels}, or {single:g} in one)"
             )
-    min_conf = float(p.get("min_confidence", 0.66))
+    min_conf = p.min_confidence
     if confidence < min_conf:
         problems.append(f"confidence {confidence:.2f} below {min_conf:.2f}: the shares sit too close to the corroboration line")
     if problems:

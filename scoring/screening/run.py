@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 import time
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,8 +25,8 @@ from scoring.screening.indicators.base import (
     rounded,
 )
 from scoring.screening.indicators.memo import EvidenceMemo
+from scoring.screening.weights import Weights, load_weights
 
-WEIGHTS_PATH = Path(__file__).with_name("weights.toml")
 # Bumped whenever a change to the code would change scores made with the same weights.
 METHOD_VERSION = "screening-1"
 # The code and data files scores are made by: their bytes are part of the input digest, so an edit that
@@ -35,20 +34,10 @@ METHOD_VERSION = "screening-1"
 _CODE_FILES = (
     Path(__file__),
     Path(__file__).with_name("criteria.py"),
+    Path(__file__).with_name("weights.py"),
     *sorted(Path(__file__).with_name("indicators").glob("*.py")),
     *sorted(Path(__file__).with_name("indicators").glob("*.toml")),
 )
-
-
-def load_weights(path: Path | None = None) -> tuple[dict[str, Any], str]:
-    """The weights file as a dict, and the sha256 of its bytes (stamped on every score it makes)."""
-    path = Path(path) if path is not None else WEIGHTS_PATH
-    raw = path.read_bytes()
-    try:
-        params = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not a valid weights file: {exc}") from exc
-    return params, hashlib.sha256(raw).hexdigest()
 
 
 @dataclass
@@ -114,15 +103,15 @@ def _local_vocabulary() -> Any:
     return load_local_vocabulary()
 
 
-def memo_salt(params: Mapping[str, Any]) -> str:
+def memo_salt(params: Weights) -> str:
     """What every evidence-only result also depends on: the method, the scoring code and the weights."""
     h = hashlib.sha256()
     h.update(METHOD_VERSION.encode() + b"\0" + _file_digest(_CODE_FILES).encode() + b"\0")
-    h.update(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode())
+    h.update(json.dumps(params.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, default=str).encode())
     return h.hexdigest()
 
 
-def open_memo(con: Any, params: Mapping[str, Any], *, read: bool = True, embeddings_digest: str | None = None) -> EvidenceMemo:
+def open_memo(con: Any, params: Weights, *, read: bool = True, embeddings_digest: str | None = None) -> EvidenceMemo:
     """The evidence-only results the warehouse kept (none when read=False), keyed for these weights and code."""
     from warehouse import scores_store as store
 
@@ -132,7 +121,7 @@ def open_memo(con: Any, params: Mapping[str, Any], *, read: bool = True, embeddi
 
 
 def gather(
-    con: Any, *, as_of: dt.date, params: Mapping[str, Any], memo: EvidenceMemo | None = None
+    con: Any, *, as_of: dt.date, params: Weights, memo: EvidenceMemo | None = None
 ) -> tuple[list[TechEvidence], ScanContext]:
     """Evidence for every technology and the scan context, read once from the warehouse.
 
@@ -145,7 +134,7 @@ def gather(
         TechMeta(t["tech_id"], t["name_en"], t["name_zh"], tuple(t["aliases"]), t["direction"])
         for t in store.screened_technologies(con)
     ]
-    min_conf = float(params.get("evidence", {}).get("min_link_confidence", 0.5))
+    min_conf = params.evidence.min_link_confidence
     rows = store.load_evidence(con, as_of=as_of, min_confidence=min_conf)
     docs_by_tech: dict[str, list[EvidenceDoc]] = defaultdict(list)
     doc_techs: dict[str, set[str]] = defaultdict(set)
@@ -153,20 +142,20 @@ def gather(
         doc = _doc(row)
         docs_by_tech[row["tech_id"]].append(doc)
         doc_techs[doc.doc_id].add(row["tech_id"])
-    windows = params.get("windows", {})
-    recent_months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
-    coherence = params.get("indicators", {}).get("coherence", {})
-    prominence = params.get("indicators", {}).get("prominence", {})
+    windows = params.windows
+    recent_months = windows.recent_months
+    coherence = params.indicators.coherence
+    prominence = params.indicators.prominence
     ctx = ScanContext(
         as_of=as_of,
         params=params,
         source_spans=store.source_spans(con, as_of=as_of),
         kind_counts=store.kind_counts(con, as_of=as_of),
-        attention=store.attention_percentiles(con, as_of=as_of, keys=list(prominence.get("attention_keys", ["points"]))),
+        attention=store.attention_percentiles(con, as_of=as_of, keys=prominence.attention_keys),
         doc_techs={k: frozenset(v) for k, v in doc_techs.items()},
         tech_directions={t.tech_id: t.direction for t in techs},
         baseline_texts=store.baseline_sample(
-            con, as_of=as_of, since=add_months(as_of, -recent_months), size=int(coherence.get("baseline_sample", 2000))
+            con, as_of=as_of, since=add_months(as_of, -recent_months), size=coherence.baseline_sample
         ),
         embeddings=LazyVectors(lambda: store.vectors_by_doc(con, doc_techs.keys())),
         players=_local_vocabulary(),
@@ -261,7 +250,7 @@ def _file_digest(paths: Sequence[Path]) -> str:
     return h.hexdigest()
 
 
-def input_digest(con: Any, *, as_of: dt.date, params: Mapping[str, Any], weights_hash: str) -> tuple[str, dict[str, str]]:
+def input_digest(con: Any, *, as_of: dt.date, params: Weights, weights_hash: str) -> tuple[str, dict[str, str]]:
     """(digest, parts): everything a score of this date depends on, so equal digests mean equal scores.
 
     Parts: each warehouse reader's rows (`scores_store.input_digests`: linked documents, links and
@@ -273,17 +262,17 @@ def input_digest(con: Any, *, as_of: dt.date, params: Mapping[str, Any], weights
     """
     from warehouse import scores_store as store
 
-    windows = params.get("windows", {})
-    recent_months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
-    coherence = params.get("indicators", {}).get("coherence", {})
-    prominence = params.get("indicators", {}).get("prominence", {})
+    windows = params.windows
+    recent_months = windows.recent_months
+    coherence = params.indicators.coherence
+    prominence = params.indicators.prominence
     parts = store.input_digests(
         con,
         as_of=as_of,
-        min_confidence=float(params.get("evidence", {}).get("min_link_confidence", 0.5)),
-        attention_keys=list(prominence.get("attention_keys", ["points"])),
+        min_confidence=params.evidence.min_link_confidence,
+        attention_keys=prominence.attention_keys,
         since=add_months(as_of, -recent_months),
-        baseline_size=int(coherence.get("baseline_sample", 2000)),
+        baseline_size=coherence.baseline_sample,
     )
     parts.update({
         "as_of": as_of.isoformat(),

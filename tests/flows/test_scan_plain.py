@@ -161,7 +161,7 @@ def test_a_rescan_with_nothing_new_carries_everything_over(tmp_path: Path, monke
 
         assert stored("r2") and stored("r2") == stored("r3")
         # Freezing the carried-over scan's forecasts again adds nothing; every forecast is r1's.
-        from scoring.ledger.forecasts import freeze_forecasts, ledger_summary
+        from scoring.ledger import freeze_forecasts, ledger_summary
         from warehouse import ledger_store
 
         assert freeze_forecasts(con, "r2") == 0

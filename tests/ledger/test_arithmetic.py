@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from scoring.ledger import forecasts as ledger
+from scoring import ledger
 
 D = dt.date
 

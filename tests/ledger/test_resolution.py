@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scoring.ledger import forecasts as ledger
+from scoring import ledger
 from tests.ledger.conftest import add_docs, add_reading, add_score, add_tech
 from warehouse import ledger_store as store
 

@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from scoring.screening.run import WEIGHTS_PATH, score_scan
+from scoring.screening.run import score_scan
+from scoring.screening.weights import WEIGHTS_PATH
 from tests.scoring.conftest import AS_OF, insert_links, stored_scores
 from warehouse import scores_store as store
 from warehouse.ingest import ingest_records

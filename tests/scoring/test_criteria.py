@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from scoring.screening import criteria
 from scoring.screening.indicators.base import IndicatorValue
-from scoring.screening.run import load_weights
+from scoring.screening.weights import load_weights
 
 PARAMS = load_weights()[0]
 
@@ -96,8 +95,7 @@ def test_strategic_weights_change_the_ranking() -> None:
     b = strategic_inputs(policy=0.1, local=0.9, reach=0.5)
     default = PARAMS
     assert criteria.strategic(a, default).score > criteria.strategic(b, default).score
-    local_first = copy.deepcopy(PARAMS)
-    local_first["strategic"].update(policy_attention=0.1, local_fit=0.8)
+    local_first = PARAMS.updated({"strategic": {"policy_attention": 0.1, "local_fit": 0.8}})
     assert criteria.strategic(a, local_first).score < criteria.strategic(b, local_first).score
 
 

@@ -19,7 +19,8 @@ import pytest
 from scoring.screening.criteria import _prob_at_least
 from scoring.screening.indicators import compute_indicators
 from scoring.screening.indicators.coherence import Vocabulary, mean_pairwise_cosine
-from scoring.screening.run import gather, load_weights, open_memo, score_scan
+from scoring.screening.run import gather, open_memo, score_scan
+from scoring.screening.weights import load_weights
 from tests.scoring.conftest import AS_OF, stored_scores
 from warehouse import scores_store as store
 from warehouse.migrate import migrate

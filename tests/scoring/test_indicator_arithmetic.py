@@ -31,7 +31,7 @@ from scoring.screening.indicators.industrialisation import (
 from scoring.screening.indicators.local import is_chinese, load_local_vocabulary, players_in
 from scoring.screening.indicators.policy import issuer_weight
 from scoring.screening.indicators.reach import hill_diversity
-from scoring.screening.run import load_weights
+from scoring.screening.weights import load_weights
 
 
 def doc(published: str, precision: str = "day", **kw: object) -> EvidenceDoc:
@@ -151,7 +151,7 @@ def test_stage_words_are_read_in_the_sentence_that_names_the_technology() -> Non
 
 
 def test_policy_issuer_rank_prefers_central_bodies() -> None:
-    ranks = load_weights()[0]["indicators"]["policy"]["issuer_rank"]
+    ranks = load_weights()[0].indicators.policy.issuer_rank
     assert issuer_weight("国务院", ranks, 0.5) == 1.0
     assert issuer_weight("国务院办公厅", ranks, 0.5) == 0.85
     assert issuer_weight("工业和信息化部", ranks, 0.5) == 0.7

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from scoring.screening.criteria import INSUFFICIENT
-from scoring.screening.run import WEIGHTS_PATH, score_scan, score_technologies
+from scoring.screening.run import score_scan, score_technologies
+from scoring.screening.weights import WEIGHTS_PATH
 from tests.scoring.conftest import AS_OF
 from warehouse import scores_store as store
 

@@ -257,7 +257,7 @@ def freeze_all(con: Any, replay_resolved_by: dt.date = dt.date(2025, 6, 1)) -> N
     of 2025-03-15, p = 0.095), its stays-listed call is void (no replayed scan near its date) and its horizon
     call is still open; no weekly forecast is due.
     """
-    from scoring.ledger.forecasts import freeze_forecasts, resolve_due
+    from scoring.ledger import freeze_forecasts, resolve_due
 
     for scan_id in (S1, S2, BACKTEST):
         freeze_forecasts(con, scan_id)
@@ -266,7 +266,7 @@ def freeze_all(con: Any, replay_resolved_by: dt.date = dt.date(2025, 6, 1)) -> N
 
 def resolve_some(con: Any) -> None:
     """Resolve what the second scan decides (BCI moved from mid to near: p = 0.385, happened) and add the hand-built calls."""
-    from scoring.ledger.forecasts import resolve_due
+    from scoring.ledger import resolve_due
     from warehouse import ledger_store as store
 
     resolve_due(con, dt.date(2026, 11, 16))

@@ -70,7 +70,7 @@ def test_assess_markdown_carries_the_technology_and_overall_record(resolved_home
 
 
 def test_assess_json_matches_the_ledger_summary(resolved_home: Path, resolved_con: Any) -> None:
-    from scoring.ledger.forecasts import ledger_summary
+    from scoring.ledger import ledger_summary
 
     data = json.loads(run("assess", "quantum computing", "--format", "json")[0])
     rec = data["track_record"]["technology"]

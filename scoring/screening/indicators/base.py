@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from scoring.screening.indicators.memo import EvidenceMemo
+from scoring.screening.weights import Weights
 
 # ───────────────────────────── values ─────────────────────────────
 
@@ -123,7 +124,7 @@ class ScanContext:
     """
 
     as_of: dt.date
-    params: Mapping[str, Any]
+    params: Weights
     source_spans: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     kind_counts: Mapping[str, int] = field(default_factory=dict)  # all documents before as_of, by kind
     attention: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
@@ -135,12 +136,6 @@ class ScanContext:
     memo: EvidenceMemo = field(default_factory=EvidenceMemo)  # evidence-only results kept between scans
     _totals_cache: dict[tuple, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # per-scan work shared by technologies
-
-    def section(self, *path: str) -> Mapping[str, Any]:
-        node: Any = self.params
-        for key in path:
-            node = node.get(key, {}) if isinstance(node, Mapping) else {}
-        return node if isinstance(node, Mapping) else {}
 
     def source_totals(self, edges: Sequence[dt.date]) -> dict[str, np.ndarray]:
         """Per source, the (fractional) number of all its documents in each period between `edges`."""

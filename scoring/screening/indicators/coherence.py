@@ -196,14 +196,14 @@ def _similarities(
 
 
 def _coherence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
-    p = ctx.section("indicators", "coherence")
-    windows = ctx.section("windows")
-    months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
+    p = ctx.params.indicators.coherence
+    windows = ctx.params.windows
+    months = windows.recent_months
     recent = [d for d, _ in recent_docs(ev, ctx.as_of, months)]
-    need = int(p.get("min_documents", 5))
+    need = p.min_documents
     if len(recent) < need:
         return missing("coherence", f"only {len(recent)} recent documents (need {need})")
-    sample = stable_sample(recent, int(p.get("max_documents", 1500)))
+    sample = stable_sample(recent, p.max_documents)
     drop = own_terms(ev)
     # The text similarities depend on the sampled documents, the baseline sample and the technology's
     # names, not on as_of: kept between scans, keyed by exactly those.
@@ -222,8 +222,8 @@ def _coherence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
         weight += n_docs
     # Persistence: a coherent technology keeps appearing period after period (Rotolo et al. 2015), so
     # it is the share of the last `persistence_periods` periods with evidence; a newcomer has not cohered yet.
-    history = int(p.get("persistence_periods", 8))
-    edges = period_edges(ctx.as_of, int(windows.get("period_months", 12)), history)
+    history = p.persistence_periods
+    edges = period_edges(ctx.as_of, windows.period_months, history)
     counts = doc_period_counts(ev.docs, edges)
     first = next((i for i, c in enumerate(counts) if c > 0), None)
     persistence = float(np.mean(counts >= 0.5))
@@ -237,14 +237,14 @@ def _coherence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
         "periods_observed": None if first is None else history - first,
         "since": add_months(ctx.as_of, -months).isoformat(),
     }
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     return IndicatorValue("coherence", rounded(value), rounded(value), details, top_ids(sample, limit))
 
 
 def _prominence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
-    p = ctx.section("indicators", "prominence")
-    windows = ctx.section("windows")
-    months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
+    p = ctx.params.indicators.prominence
+    windows = ctx.params.windows
+    months = windows.recent_months
     recent = [d for d, _ in recent_docs(ev, ctx.as_of, months)]
     if not recent:
         return missing("prominence", "no recent documents")
@@ -256,7 +256,7 @@ def _prominence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
         if ranks:
             attended.append(d)
             percentiles.append(max(ranks.values()))
-    if len(percentiles) >= int(p.get("min_attention_docs", 3)):
+    if len(percentiles) >= p.min_attention_docs:
         components["attention_percentile"] = float(np.mean(percentiles))
     start = add_months(ctx.as_of, -months)
     edges = [start, ctx.as_of]
@@ -265,7 +265,7 @@ def _prominence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
     if active:
         components["source_coverage"] = len(carrying & active) / len(active)
     public = [d for d in recent if d.kind in ("news", "policy")]
-    components["repeated_coverage"] = saturate(sum(d.confidence for d in public), float(p.get("coverage_half", 20)))
+    components["repeated_coverage"] = saturate(sum(d.confidence for d in public), p.coverage_half)
     value = sum(components.values()) / len(components)
     details = {
         "components": {k: rounded(v, 4) for k, v in components.items()},
@@ -274,7 +274,7 @@ def _prominence(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
         "sources_active": len(active),
         "news_and_policy_documents": len(public),
     }
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     order = sorted(attended, key=lambda d: -max(ctx.attention[d.doc_id].values()))
     ids = tuple(d.doc_id for d in order)[:limit] or top_ids(public or recent, limit)
     return IndicatorValue("prominence", rounded(value), rounded(value), details, ids)

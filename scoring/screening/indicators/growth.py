@@ -132,15 +132,15 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
 
 
 def _growth(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
-    p = ctx.section("indicators", "growth")
-    months = int(ctx.section("windows").get("period_months", 12))
-    rp, bp = int(p.get("recent_periods", 2)), int(p.get("baseline_periods", 3))
+    p = ctx.params.indicators.growth
+    months = ctx.params.windows.period_months
+    rp, bp = p.recent_periods, p.baseline_periods
     edges = period_edges(ctx.as_of, months, rp + bp)
     window_docs = [d for d in ev.docs if d.end > edges[0]]
-    if len(window_docs) < int(p.get("min_documents", 8)):
-        return missing("growth", f"only {len(window_docs)} documents in the last {rp + bp} periods (need {p.get('min_documents', 8)})")
+    if len(window_docs) < p.min_documents:
+        return missing("growth", f"only {len(window_docs)} documents in the last {rp + bp} periods (need {p.min_documents})")
     tech = _by_source(window_docs, edges)
-    rr = mantel_haenszel(tech, ctx.source_totals(edges), slice(bp, bp + rp), slice(0, bp), shrink=float(p.get("shrink", 10)))
+    rr = mantel_haenszel(tech, ctx.source_totals(edges), slice(bp, bp + rp), slice(0, bp), shrink=p.shrink)
     if rr is None:
         return missing("growth", "no source covers both the recent and the baseline window", sources=sorted(tech))
     by_kind: dict[str, float | None] = {}
@@ -150,7 +150,7 @@ def _growth(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
             ctx.source_totals(edges),
             slice(bp, bp + rp),
             slice(0, bp),
-            shrink=float(p.get("shrink", 10)),
+            shrink=p.shrink,
         )
         by_kind[kind] = rounded(kind_rr.log2_shrunk, 4) if kind_rr else None
     details = {
@@ -164,22 +164,22 @@ def _growth(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
         "baseline_window": [edges[0].isoformat(), edges[bp].isoformat()],
         "log2_by_kind": by_kind,
     }
-    score = logistic(rr.log2_shrunk / float(p.get("scale", 1.0)))
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    score = logistic(rr.log2_shrunk / p.scale)
+    limit = ctx.params.evidence.max_doc_ids
     recent_ids = top_ids((d for d in window_docs if d.end > edges[bp]), limit)
     return IndicatorValue("growth", rounded(rr.log2_shrunk), rounded(score), details, recent_ids)
 
 
 def _acceleration(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
-    p = ctx.section("indicators", "growth")
-    months = int(ctx.section("windows").get("period_months", 12))
+    p = ctx.params.indicators.growth
+    months = ctx.params.windows.period_months
     edges = period_edges(ctx.as_of, months, 3)
     window_docs = [d for d in ev.docs if d.end > edges[0]]
-    if len(window_docs) < int(p.get("min_documents", 8)):
+    if len(window_docs) < p.min_documents:
         return missing("acceleration", f"only {len(window_docs)} documents in the last 3 periods")
     tech = _by_source(window_docs, edges)
     totals = ctx.source_totals(edges)
-    shrink = float(p.get("shrink", 10))
+    shrink = p.shrink
     last = mantel_haenszel(tech, totals, slice(2, 3), slice(1, 2), shrink=shrink)
     before = mantel_haenszel(tech, totals, slice(1, 2), slice(0, 1), shrink=shrink)
     if last is None or before is None:
@@ -190,24 +190,24 @@ def _acceleration(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
         "log2_growth_period_before": rounded(before.log2_shrunk, 4),
         "periods": [e.isoformat() for e in edges],
     }
-    score = logistic(acc / float(p.get("scale", 1.0)))
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    score = logistic(acc / p.scale)
+    limit = ctx.params.evidence.max_doc_ids
     return IndicatorValue("acceleration", rounded(acc), rounded(score), details, top_ids((d for d in window_docs if d.end > edges[2]), limit))
 
 
 def _burst(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
-    p = ctx.section("indicators", "burst")
-    bins = int(p.get("bins", 16))
-    edges = period_edges(ctx.as_of, int(p.get("bin_months", 6)), bins)
+    p = ctx.params.indicators.burst
+    bins = p.bins
+    edges = period_edges(ctx.as_of, p.bin_months, bins)
     window_docs = [d for d in ev.docs if d.end > edges[0]]
-    if len(window_docs) < int(p.get("min_documents", 8)):
+    if len(window_docs) < p.min_documents:
         return missing("burst", f"only {len(window_docs)} documents in the last {bins} bins")
     tech = _by_source(window_docs, edges)
     totals = ctx.source_totals(edges)
     r = np.sum([tech[s] for s in tech], axis=0)
     d = np.sum([totals.get(s, np.zeros(bins)) for s in tech], axis=0)
     d = np.maximum(d, r)  # a document linked but missing from the totals must not make p > 1
-    states = kleinberg_states(r, d, s=float(p.get("s", 2.0)), gamma=float(p.get("gamma", 1.0)))
+    states = kleinberg_states(r, d, s=p.s, gamma=p.gamma)
     intervals = []
     start = None
     for i, st in enumerate([*states, 0]):
@@ -224,7 +224,7 @@ def _burst(ev: TechEvidence, ctx: ScanContext) -> IndicatorValue:
         "bin_counts": [rounded(x, 2) for x in r],
         "bin_edges": [e.isoformat() for e in edges],
     }
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     burst_docs = [
         doc for doc in window_docs
         if any(states[i] and doc.end > edges[i] and doc.start < edges[i + 1] for i in range(bins))

@@ -246,12 +246,12 @@ def stage_readings(ev: TechEvidence, ctx: ScanContext) -> list[StageReading]:
     key = f"stage:{ev.tech.tech_id}"
     if key in ctx.cache:
         return ctx.cache[key]
-    p = ctx.section("indicators", "stage")
-    radius = int(p.get("context_chars", 160))
-    half_life = float(p.get("half_life_years", 3.0))
-    max_age = float(p.get("max_age_years", 10))
-    near_years = float(p.get("timeline_near_years", 5))
-    mid_years = float(p.get("timeline_mid_years", 10))
+    p = ctx.params.indicators.stage
+    radius = p.context_chars
+    half_life = p.half_life_years
+    max_age = p.max_age_years
+    near_years = p.timeline_near_years
+    mid_years = p.timeline_mid_years
     names = [n for n in (ev.tech.name_zh, *ev.tech.aliases) if n]
     memo = ctx.memo
     out: list[StageReading] = []
@@ -340,9 +340,9 @@ def channel_summary(readings: Iterable[StageReading], top: int = 3) -> dict[str,
 
 
 def _kind_mix(ev: TechEvidence, ctx: ScanContext) -> dict[str, list]:
-    windows = ctx.section("windows")
-    months = int(windows.get("period_months", 12))
-    edges = period_edges(ctx.as_of, months, int(windows.get("history_periods", 12)))
+    windows = ctx.params.windows
+    months = windows.period_months
+    edges = period_edges(ctx.as_of, months, windows.history_periods)
     ords = np.array([e.toordinal() for e in edges], dtype=float)
     mix: dict[str, list] = {"period_starts": [e.isoformat() for e in edges[:-1]]}
     for kind in sorted({d.kind for d in ev.docs}):
@@ -360,7 +360,7 @@ def _kind_mix(ev: TechEvidence, ctx: ScanContext) -> dict[str, list]:
 def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     """`industrialisation` (share of applied evidence at TRL ≥ 7) and `stage_evidence` (the per-channel readings)."""
     readings = stage_readings(ev, ctx)
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     summary = channel_summary(readings)
     applied = [r for r in readings if r.channel not in ("papers", "timelines")]
     families = Counter(r.family for r in readings if r.channel != "timelines")

@@ -122,9 +122,9 @@ def _mentions(doc: EvidenceDoc, vocab: LocalVocabulary) -> tuple[list[str], bool
 
 def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     """`local_fit`: weighted mix of the China share, Shanghai-related documents and distinct local players."""
-    p = ctx.section("indicators", "local")
-    windows = ctx.section("windows")
-    months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
+    p = ctx.params.indicators.local
+    windows = ctx.params.windows
+    months = windows.recent_months
     recent = [d for d, _ in recent_docs(ev, ctx.as_of, months)]
     if not recent:
         return [missing("local_fit", "no recent documents")]
@@ -152,13 +152,13 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         if named or in_shanghai:
             shanghai_docs.append(d)
     components = {
-        "shanghai": saturate(len(shanghai_docs), float(p.get("shanghai_half", 5))),
-        "players": saturate(len(players), float(p.get("players_half", 2))),
+        "shanghai": saturate(len(shanghai_docs), p.shanghai_half),
+        "players": saturate(len(players), p.players_half),
     }
-    weights = {"shanghai": float(p.get("shanghai_weight", 0.3)), "players": float(p.get("players_weight", 0.3))}
+    weights = {"shanghai": p.shanghai_weight, "players": p.players_weight}
     if china_share is not None:
         components["china_share"] = china_share
-        weights["china_share"] = float(p.get("china_weight", 0.4))
+        weights["china_share"] = p.china_weight
     value = sum(components[k] * weights[k] for k in components) / sum(weights.values())
     details = {
         "components": {k: rounded(v, 4) for k, v in components.items()},
@@ -167,5 +167,5 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         "shanghai_documents": len(shanghai_docs),
         "players": dict(sorted(players.items(), key=lambda kv: (-kv[1], kv[0]))[:10]),
     }
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     return [IndicatorValue("local_fit", rounded(value), rounded(value), details, top_ids(shanghai_docs, limit))]

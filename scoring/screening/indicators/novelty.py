@@ -73,12 +73,12 @@ def _embedding_distance(a: Sequence[EvidenceDoc], b: Sequence[EvidenceDoc], emb:
 
 def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     """`novelty`: mean of the share of recent salient terms never seen before and the profile distance."""
-    p = ctx.section("indicators", "novelty")
-    months = int(ctx.section("windows").get("period_months", 12)) * int(p.get("recent_periods", 2))
+    p = ctx.params.indicators.novelty
+    months = ctx.params.windows.period_months * p.recent_periods
     cut = add_months(ctx.as_of, -months)
     recent = [d for d in ev.docs if d.start >= cut]
     earlier = [d for d in ev.docs if d.end <= cut]
-    need = int(p.get("min_documents", 5))
+    need = p.min_documents
     if len(recent) < need or len(earlier) < need:
         return [missing("novelty", f"{len(recent)} recent and {len(earlier)} earlier documents (need {need} of each)")]
     # Compare within sources present in both sets where possible: a corpus that only starts in the
@@ -90,10 +90,10 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         e_common = [d for d in earlier if d.source in common]
         if len(r_common) >= need and len(e_common) >= need:
             recent, earlier, same_sources = r_common, e_common, True
-    cap = int(p.get("max_documents", 1500))
+    cap = p.max_documents
     recent_s, earlier_s = stable_sample(recent, cap), stable_sample(earlier, cap)
     drop = own_terms(ev)
-    min_docs = max(int(p.get("min_term_docs", 3)), int(0.02 * len(recent_s)))
+    min_docs = max(p.min_term_docs, int(0.02 * len(recent_s)))
     # Terms and distances depend on the two samples (and their vectors), not on as_of: kept between
     # scans, keyed by the documents, the technology's names and the vectors' digest.
     memo = ctx.memo
@@ -113,7 +113,7 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         "earlier_documents": len(earlier),
         "since": cut.isoformat(),
     }
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     return [IndicatorValue("novelty", rounded(value), rounded(value), details, top_ids(carriers, limit))]
 
 

@@ -41,12 +41,12 @@ def policy_title(doc: EvidenceDoc) -> str:
 
 def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     """`policy_attention`: sum of issuer rank × recency × (1 in title, less in body only), saturated."""
-    p: Mapping[str, Any] = ctx.section("indicators", "policy")
-    ranks = p.get("issuer_rank", [])
-    default = float(p.get("issuer_default", 0.5))
-    half_life = float(p.get("half_life_years", 3.0))
-    body_factor = float(p.get("body_only_factor", 0.5))
-    list_re = re.compile(str(p.get("list_title_pattern", "规划|行动方案")))
+    p: Mapping[str, Any] = ctx.params.indicators.policy
+    ranks = p.issuer_rank
+    default = p.issuer_default
+    half_life = p.half_life_years
+    body_factor = p.body_only_factor
+    list_re = re.compile(p.list_title_pattern)
     policies = [d for d in ev.docs if d.kind == "policy"]
     if not policies and not ctx.kind_counts.get("policy"):
         return [missing("policy_attention", "the warehouse holds no policy documents before as_of")]
@@ -66,7 +66,7 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
             on_lists.append(d)
         items.append((w, d, issuer, in_title, is_list))
     items.sort(key=lambda x: (-x[0], x[1].doc_id))
-    score = 1.0 - math.exp(-total / float(p.get("scale", 3.0)))
+    score = 1.0 - math.exp(-total / p.scale)
     details = {
         "policy_documents": len(policies),
         "weighted_sum": rounded(total, 4),
@@ -84,6 +84,6 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
             for w, d, issuer, in_title, _ in items[:5]
         ],
     }
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     # No policy is a real finding (score 0), not missing evidence: policy corpora are searched for every technology.
     return [IndicatorValue("policy_attention", rounded(total), rounded(score), details, tuple(d.doc_id for _, d, *_ in items)[:limit])]

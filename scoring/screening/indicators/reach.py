@@ -27,10 +27,10 @@ def hill_diversity(counts: Counter) -> float:
 
 def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     """`reach`: mean of category spread (1 - 1/effective categories) and the share of co-linked directions."""
-    p = ctx.section("indicators", "reach")
-    months = int(ctx.section("windows").get("period_months", 12)) * int(ctx.section("windows").get("recent_periods", 3))
+    p = ctx.params.indicators.reach
+    months = ctx.params.windows.recent_months
     recent = [d for d, _ in recent_docs(ev, ctx.as_of, months)]
-    need = int(p.get("min_documents", 5))
+    need = p.min_documents
     if len(recent) < need:
         return [missing("reach", f"only {len(recent)} recent documents (need {need})")]
     categories: Counter[str] = Counter()
@@ -70,5 +70,5 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         "documents": len(recent),
         "categorised_documents": categorised,
     }
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     return [IndicatorValue("reach", rounded(value), rounded(value), details, top_ids(co_docs or recent, limit))]

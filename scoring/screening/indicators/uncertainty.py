@@ -33,7 +33,7 @@ CONTESTED = re.compile(
 
 def share_series(ev: TechEvidence, ctx: ScanContext, docs: list[EvidenceDoc], periods: int) -> np.ndarray:
     """The technology's share of its sources' documents per period (NaN where the sources are silent)."""
-    months = int(ctx.section("windows").get("period_months", 12))
+    months = ctx.params.windows.period_months
     edges = period_edges(ctx.as_of, months, periods)
     tech = doc_period_counts(docs, edges)
     totals = ctx.source_totals(edges)
@@ -44,22 +44,22 @@ def share_series(ev: TechEvidence, ctx: ScanContext, docs: list[EvidenceDoc], pe
 
 def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     """`uncertainty`: mean of volatility, disagreement between document kinds and contested-language share."""
-    p = ctx.section("indicators", "uncertainty")
-    windows = ctx.section("windows")
-    months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
+    p = ctx.params.indicators.uncertainty
+    windows = ctx.params.windows
+    months = windows.recent_months
     recent = [d for d, _ in recent_docs(ev, ctx.as_of, months)]
-    need = int(p.get("min_documents", 8))
+    need = p.min_documents
     if len(recent) < need:
         return [missing("uncertainty", f"only {len(recent)} recent documents (need {need})")]
     components: dict[str, float] = {}
-    history = int(windows.get("history_periods", 12))
+    history = windows.history_periods
     shares = share_series(ev, ctx, ev.docs, min(history, 8))
     ok = shares[~np.isnan(shares)]
     if len(ok) >= 3:
         # Year-on-year log changes of the share, with a small floor so an empty year is not -inf.
         floor = max(float(np.nanmax(ok)) * 0.05, 1e-6)
         changes = np.diff(np.log(np.maximum(ok, floor)))
-        components["volatility"] = saturate(float(np.std(changes)), float(p.get("volatility_half", 0.5)))
+        components["volatility"] = saturate(float(np.std(changes)), p.volatility_half)
     # Disagreement: do papers, news and policy move in different directions?
     by_kind: dict[str, list[EvidenceDoc]] = defaultdict(list)
     for d in ev.docs:
@@ -88,5 +88,5 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         "contested_documents": len(contested),
         "recent_documents": len(recent),
     }
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    limit = ctx.params.evidence.max_doc_ids
     return [IndicatorValue("uncertainty", rounded(value), rounded(value), details, top_ids(contested, limit))]

@@ -17,10 +17,10 @@ from scoring.screening.indicators.base import (
 
 def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     """`volume`: confidence-weighted recent document count; details split it by kind, language and source."""
-    windows = ctx.section("windows")
-    months = int(windows.get("period_months", 12)) * int(windows.get("recent_periods", 3))
-    params = ctx.section("indicators", "volume")
-    limit = int(ctx.section("evidence").get("max_doc_ids", 300))
+    windows = ctx.params.windows
+    months = windows.recent_months
+    params = ctx.params.indicators.volume
+    limit = ctx.params.evidence.max_doc_ids
     recent = recent_docs(ev, ctx.as_of, months)
     by_kind: Counter[str] = Counter()
     by_language: Counter[str] = Counter()
@@ -44,5 +44,5 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         "all_time_by_kind": dict(sorted(all_kinds.items())),
         "first_published": ev.docs[0].published.isoformat() if ev.docs else None,
     }
-    score = saturate(total, float(params.get("half", 50)))
+    score = saturate(total, params.half)
     return [IndicatorValue("volume", rounded(total), rounded(score), details, top_ids((d for d, _ in recent), limit))]
