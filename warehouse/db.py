@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -172,8 +173,16 @@ Params = list[Any] | dict[str, Any] | None
 
 @functools.cache
 def query(name: str) -> str:
-    """The text of a named SQL file in warehouse/queries/ (`name` without `.sql`)."""
-    return (resources.files("warehouse") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    """The text of a named SQL file in warehouse/queries/ (`name` without `.sql`).
+
+    `@DATE_SPAN_END(alias)@` in a file stands for `date_span_end(alias)` (an empty alias: unqualified
+    columns), so every query that dates documents uses the one rule.
+    """
+    text = (resources.files("warehouse") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    return _SPAN_END_TOKEN.sub(lambda m: date_span_end(m[1]), text)
+
+
+_SPAN_END_TOKEN = re.compile(r"@DATE_SPAN_END\((\w*)\)@")
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> tuple | None:
@@ -230,9 +239,10 @@ def date_span_end(alias: str = "d") -> str:
     A document dated "2025" (year precision) is known only from 2026-01-01: comparing this end, not the date
     itself, keeps a partly dated document from counting before its whole span has passed.
     """
+    d = f"{alias}." if alias else ""
     return (
-        f"(CASE {alias}.date_precision WHEN 'year' THEN {alias}.published + INTERVAL 1 YEAR "
-        f"WHEN 'month' THEN {alias}.published + INTERVAL 1 MONTH ELSE {alias}.published + INTERVAL 1 DAY END)"
+        f"(CASE {d}date_precision WHEN 'year' THEN {d}published + INTERVAL 1 YEAR "
+        f"WHEN 'month' THEN {d}published + INTERVAL 1 MONTH ELSE {d}published + INTERVAL 1 DAY END)"
     )
 
 

@@ -14,10 +14,10 @@ import pyarrow as pa
 
 from warehouse.db import (
     WarehouseError,
-    date_span_end,
     fetch_dicts,
     fetch_one,
     ids_table,
+    query,
     registered,
     table_exists,
     transaction,
@@ -354,8 +354,6 @@ def technology_directions(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str
 
 # ───────────────────────────── documents that resolve forecasts ─────────────────────────────
 
-_END = date_span_end("d")
-
 
 def linked_spans(
     con: duckdb.DuckDBPyConnection,
@@ -374,17 +372,7 @@ def linked_spans(
         return []
     return fetch_dicts(
         con,
-        f"""
-        WITH l AS (
-            SELECT DISTINCT tech_id, doc_id FROM document_technologies
-            WHERE confidence >= $min_conf AND tech_id IN (SELECT unnest($techs))
-        )
-        SELECT l.tech_id, d.doc_id, d.primary_source AS source, d.kind, d.published, d.date_precision AS precision
-        FROM l JOIN documents d USING (doc_id)
-        WHERE d.published IS NOT NULL AND d.published < CAST($end AS DATE) AND {_END} > CAST($start AS DATE)
-          AND {_END} <= CAST($known_by AS DATE)
-        ORDER BY l.tech_id, d.published, d.doc_id
-        """,
+        query("ledger_linked_spans"),
         {"min_conf": min_confidence, "techs": list(tech_ids), "start": start, "end": end, "known_by": known_by},
     )
 
@@ -395,13 +383,7 @@ def source_spans(
     """All documents per (source, date, precision) whose span overlaps [start, end) and ends by known_by: share denominators."""
     return fetch_dicts(
         con,
-        f"""
-        SELECT d.primary_source AS source, d.published, d.date_precision AS precision, count(*) AS documents
-        FROM documents d
-        WHERE d.published IS NOT NULL AND d.published < CAST($end AS DATE) AND {_END} > CAST($start AS DATE)
-          AND {_END} <= CAST($known_by AS DATE)
-        GROUP BY ALL ORDER BY 1, 2, 3
-        """,
+        query("ledger_source_spans"),
         {"start": start, "end": end, "known_by": known_by},
     )
 
@@ -414,18 +396,7 @@ def policy_links(
         return []
     return fetch_dicts(
         con,
-        f"""
-        WITH l AS (
-            SELECT tech_id, doc_id, max(confidence) AS confidence, min(matched) AS matched FROM document_technologies
-            WHERE confidence >= $min_conf AND tech_id IN (SELECT unnest($techs)) GROUP BY ALL
-        )
-        SELECT l.tech_id, d.doc_id, d.title, d.published, l.matched,
-               json_extract_string(d.extra, '$.issuing_body') AS issuer
-        FROM l JOIN documents d USING (doc_id)
-        WHERE d.kind = 'policy' AND d.published IS NOT NULL
-          AND ($start IS NULL OR d.published >= CAST($start AS DATE)) AND {_END} <= CAST($end AS DATE)
-        ORDER BY l.tech_id, d.published, d.doc_id
-        """,
+        query("ledger_policy_links"),
         {"min_conf": min_confidence, "techs": list(tech_ids), "start": start, "end": end},
     )
 
@@ -434,7 +405,7 @@ def policy_documents(con: duckdb.DuckDBPyConnection, *, start: dt.date, end: dt.
     """How many policy documents of any technology the warehouse holds in [start, end): whether policy was watched."""
     row = fetch_one(
         con,
-        f"SELECT count(*) FROM documents d WHERE d.kind = 'policy' AND d.published >= CAST($start AS DATE) AND {_END} <= CAST($end AS DATE)",
+        query("ledger_policy_documents"),
         {"start": start, "end": end},
     )
     return int(row[0]) if row else 0

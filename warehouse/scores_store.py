@@ -11,7 +11,6 @@ import duckdb
 import numpy as np
 
 from warehouse.db import (
-    date_span_end,
     fetch_dicts,
     fetch_one,
     ids_table,
@@ -25,14 +24,6 @@ from warehouse.db import (
 def settle(con: duckdb.DuckDBPyConnection) -> None:
     """Finish any half-read result left on the connection: DuckDB 2 refuses register() until it is read out."""
     con.execute("SELECT 1").fetchall()
-
-
-def before_as_of(alias: str = "d") -> str:
-    """SQL condition: the document's whole date span lies before the `$as_of` parameter.
-
-    A paper dated "2025" (year precision) is not "published before 2025-06-01".
-    """
-    return f"{date_span_end(alias)} <= CAST($as_of AS DATE)"
 
 
 def screened_technologies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -50,22 +41,9 @@ def screened_technologies(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]
 
 def _evidence_sql(*, by_tech: bool = False) -> str:
     """Linked documents as `load_evidence` reads them (the score digest hashes the same rows)."""
+    # One query serves every technology (what the digest hashes) and a subset: only the filter differs.
     where_tech = "AND l.tech_id IN (SELECT unnest($tech_ids))" if by_tech else ""
-    return f"""
-        WITH l AS (
-            SELECT tech_id, doc_id, max(confidence) AS confidence,
-                   list(DISTINCT matched ORDER BY matched) FILTER (WHERE matched IS NOT NULL) AS matched
-            FROM document_technologies GROUP BY tech_id, doc_id
-        )
-        SELECT l.tech_id, d.doc_id, d.kind, d.language, d.primary_source, d.published, d.date_precision,
-               d.title, coalesce(d.abstract, ''), coalesce(substr(d.body, 1, $body_chars), ''),
-               coalesce(d.countries, []), coalesce(d.affiliations, []), coalesce(d.categories, []),
-               coalesce(d.keywords, []), CAST(d.extra AS VARCHAR), l.confidence, coalesce(l.matched, [])
-        FROM l JOIN documents d USING (doc_id)
-        JOIN technologies t ON t.tech_id = l.tech_id AND t.status <> 'dismissed'
-        WHERE l.confidence >= $min_conf AND d.published IS NOT NULL AND {before_as_of('d')} {where_tech}
-        ORDER BY l.tech_id, d.published, d.doc_id
-    """
+    return query("screening_evidence").replace("__TECH_FILTER__", where_tech)
 
 
 EVIDENCE_BODY_CHARS = 20_000
@@ -94,34 +72,9 @@ def load_evidence(
     return out
 
 
-_SPANS_SQL = (
-    f"SELECT primary_source, published, date_precision, count(*) FROM documents d "
-    f"WHERE published IS NOT NULL AND {before_as_of('d')} GROUP BY ALL ORDER BY 1, 2, 3"
-)
-_KINDS_SQL = f"SELECT kind, count(*) FROM documents d WHERE published IS NOT NULL AND {before_as_of('d')} GROUP BY 1"
-_ATTENTION_SQL = f"""
-    WITH a AS (
-        SELECT doc_id, primary_source,
-               TRY_CAST(json_extract_string(extra, '$.' || $key) AS DOUBLE) AS v
-        FROM documents d WHERE published IS NOT NULL AND {before_as_of('d')}
-    ), r AS (
-        SELECT doc_id, percent_rank() OVER (PARTITION BY primary_source ORDER BY v) AS pct
-        FROM a WHERE v IS NOT NULL
-    )
-    SELECT r.doc_id, r.pct FROM r WHERE r.doc_id IN (SELECT doc_id FROM document_technologies)
-    ORDER BY 1
-"""
-_BASELINE_SQL = f"""
-    SELECT language, title || chr(10) || coalesce(substr(coalesce(abstract, body), 1, 800), '')
-    FROM documents d
-    WHERE published IS NOT NULL AND published >= CAST($since AS DATE) AND {before_as_of('d')}
-    ORDER BY md5(doc_id) LIMIT $size
-"""
-
-
 def source_spans(con: duckdb.DuckDBPyConnection, *, as_of: dt.date) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per source: (start ordinals, end ordinals, counts) of all its documents dated before as_of."""
-    rows = con.execute(_SPANS_SQL, {"as_of": as_of}).fetchall()
+    rows = con.execute(query("screening_source_spans"), {"as_of": as_of}).fetchall()
     grouped: dict[str, list[tuple[int, int, int]]] = {}
     for source, published, precision, n in rows:
         if precision == "year":
@@ -139,7 +92,7 @@ def source_spans(con: duckdb.DuckDBPyConnection, *, as_of: dt.date) -> dict[str,
 
 def kind_counts(con: duckdb.DuckDBPyConnection, *, as_of: dt.date) -> dict[str, int]:
     """All documents dated before as_of, by kind."""
-    rows = con.execute(_KINDS_SQL, {"as_of": as_of}).fetchall()
+    rows = con.execute(query("screening_kind_counts"), {"as_of": as_of}).fetchall()
     return {k: int(n) for k, n in rows}
 
 
@@ -149,7 +102,7 @@ def attention_percentiles(
     """For linked documents with an attention figure (points, citations...): its percentile within its source."""
     out: dict[str, dict[str, float]] = {}
     for key in keys:
-        rows = con.execute(_ATTENTION_SQL, {"as_of": as_of, "key": key}).fetchall()
+        rows = con.execute(query("screening_attention"), {"as_of": as_of, "key": key}).fetchall()
         for doc_id, pct in rows:
             out.setdefault(doc_id, {})[key] = float(pct)
     return out
@@ -159,7 +112,7 @@ def baseline_sample(
     con: duckdb.DuckDBPyConnection, *, as_of: dt.date, since: dt.date, size: int
 ) -> list[tuple[str | None, str]]:
     """A deterministic sample (by hash of doc id) of all documents in [since, as_of): what "random" text looks like."""
-    rows = con.execute(_BASELINE_SQL, {"as_of": as_of, "since": since, "size": size}).fetchall()
+    rows = con.execute(query("screening_baseline"), {"as_of": as_of, "since": since, "size": size}).fetchall()
     return [(r[0], r[1]) for r in rows]
 
 
@@ -226,12 +179,12 @@ def input_digests(
     parts = {
         "technologies": _rows_digest(con, query("screened_technologies"), {}),
         "evidence": _rows_digest(con, _evidence_sql(), evidence_params),
-        "source_spans": _rows_digest(con, _SPANS_SQL, {"as_of": as_of}),
-        "kind_counts": _rows_digest(con, _KINDS_SQL, {"as_of": as_of}),
-        "baseline": _rows_digest(con, _BASELINE_SQL, {"as_of": as_of, "since": since, "size": baseline_size}),
+        "source_spans": _rows_digest(con, query("screening_source_spans"), {"as_of": as_of}),
+        "kind_counts": _rows_digest(con, query("screening_kind_counts"), {"as_of": as_of}),
+        "baseline": _rows_digest(con, query("screening_baseline"), {"as_of": as_of, "since": since, "size": baseline_size}),
     }
     for key in attention_keys:
-        parts[f"attention:{key}"] = _rows_digest(con, _ATTENTION_SQL, {"as_of": as_of, "key": key})
+        parts[f"attention:{key}"] = _rows_digest(con, query("screening_attention"), {"as_of": as_of, "key": key})
     parts["embeddings"] = embeddings_digest(con)
     return parts
 
@@ -593,21 +546,6 @@ def yearly_link_counts(
 ) -> list[tuple[str, int, int, int]]:
     """(tech_id, year, linked documents, all documents) per year for one source: publication-count series."""
     return con.execute(
-        """
-        WITH totals AS (
-            SELECT year(published) AS year, count(*) AS n FROM documents
-            WHERE primary_source = $source AND published IS NOT NULL GROUP BY 1
-        ), linked AS (
-            SELECT l.tech_id, year(d.published) AS year, count(DISTINCT d.doc_id) AS n
-            FROM document_technologies l JOIN documents d USING (doc_id)
-            WHERE d.primary_source = $source AND d.published IS NOT NULL AND l.confidence >= $c
-            GROUP BY 1, 2
-        )
-        SELECT t.tech_id, y.year, coalesce(l.n, 0), y.n
-        FROM (SELECT DISTINCT tech_id FROM technologies WHERE status <> 'dismissed') t
-        CROSS JOIN totals y
-        LEFT JOIN linked l ON l.tech_id = t.tech_id AND l.year = y.year
-        ORDER BY 1, 2
-        """,
+        query("screening_yearly_link_counts"),
         {"source": source, "c": min_confidence},
     ).fetchall()

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import fetch_dicts, ids_table, registered, transaction
+from warehouse.db import fetch_dicts, ids_table, query, registered, transaction
 
 TECH_STATUSES = ("seeded", "candidate", "accepted", "dismissed")
 LINK_METHODS = ("alias", "embedding", "topic")
@@ -38,28 +38,9 @@ def sync_taxonomy(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, An
         inserted = con.execute(
             "SELECT count(*) FROM _fs_tax WHERE tech_id NOT IN (SELECT tech_id FROM technologies)"
         ).fetchall()[0][0]
-        con.execute(
-            "INSERT INTO technologies (tech_id, name_en, name_zh, aliases, description, direction, status, origin, "
-            "created_at, updated_at, keywords) "
-            "SELECT tech_id, name_en, name_zh, aliases, description, direction, coalesce(status, 'seeded'), 'taxonomy', "
-            "$now, $now, keywords FROM _fs_tax WHERE tech_id NOT IN (SELECT tech_id FROM technologies)",
-            {"now": now},
-        )
-        changed = con.execute(
-            "SELECT count(*) FROM technologies t JOIN _fs_tax n USING (tech_id) WHERE t.origin = 'taxonomy' AND ("
-            "t.name_en IS DISTINCT FROM n.name_en OR t.name_zh IS DISTINCT FROM n.name_zh OR "
-            "t.aliases IS DISTINCT FROM n.aliases OR t.description IS DISTINCT FROM n.description OR "
-            "t.direction IS DISTINCT FROM n.direction OR t.keywords IS DISTINCT FROM n.keywords)"
-        ).fetchall()[0][0]
-        con.execute(
-            "UPDATE technologies SET name_en = n.name_en, name_zh = n.name_zh, aliases = n.aliases, "
-            "description = n.description, direction = n.direction, keywords = n.keywords, updated_at = $now "
-            "FROM _fs_tax n WHERE technologies.tech_id = n.tech_id AND technologies.origin = 'taxonomy' AND ("
-            "technologies.name_en IS DISTINCT FROM n.name_en OR technologies.name_zh IS DISTINCT FROM n.name_zh OR "
-            "technologies.aliases IS DISTINCT FROM n.aliases OR technologies.description IS DISTINCT FROM n.description OR "
-            "technologies.direction IS DISTINCT FROM n.direction OR technologies.keywords IS DISTINCT FROM n.keywords)",
-            {"now": now},
-        )
+        con.execute(query("taxonomy_insert_new"), {"now": now})
+        changed = con.execute(query("taxonomy_count_changed")).fetchall()[0][0]
+        con.execute(query("taxonomy_update_changed"), {"now": now})
     return {"inserted": int(inserted), "updated": int(changed), "total": len(rows)}
 
 
@@ -258,42 +239,15 @@ def write_topic_technologies(con: duckdb.DuckDBPyConnection, *, scan_id: str, ro
 
 def link_summary(con: duckdb.DuckDBPyConnection, *, min_confidence: float = 0.5) -> list[dict[str, Any]]:
     """Per technology: status, direction and documents linked by each method (at or above min_confidence)."""
-    return fetch_dicts(
-        con,
-        """
-        SELECT t.tech_id, t.name_en, t.name_zh, t.direction, t.status, t.origin,
-               count(DISTINCT l.doc_id) FILTER (WHERE l.confidence >= $c) AS documents,
-               count(DISTINCT l.doc_id) FILTER (WHERE l.method = 'alias' AND l.confidence >= $c) AS alias,
-               count(DISTINCT l.doc_id) FILTER (WHERE l.method = 'embedding' AND l.confidence >= $c) AS embedding,
-               count(DISTINCT l.doc_id) FILTER (WHERE l.method = 'topic' AND l.confidence >= $c) AS topic,
-               count(DISTINCT l.doc_id) FILTER (WHERE l.confidence < $c) AS weak
-        FROM technologies t LEFT JOIN document_technologies l USING (tech_id)
-        GROUP BY ALL ORDER BY documents DESC, t.tech_id
-        """,
-        {"c": min_confidence},
-    )
+    return fetch_dicts(con, query("technology_link_summary"), {"c": min_confidence})
 
 
 def technology_evidence(con: duckdb.DuckDBPyConnection, tech_id: str, *, limit: int = 10) -> dict[str, Any]:
     """Top linked documents and linked topics of one technology, for `tech show`."""
-    docs = con.execute(
-        "SELECT l.doc_id, d.title, d.published, d.language, l.method, round(l.confidence, 3), l.matched "
-        "FROM document_technologies l JOIN documents d USING (doc_id) WHERE l.tech_id = ? "
-        "ORDER BY l.confidence DESC, d.published DESC NULLS LAST, l.doc_id LIMIT ?",
-        [tech_id, limit],
-    ).fetchall()
-    by_lang = con.execute(
-        "SELECT coalesce(d.language, '?'), l.method, count(DISTINCT l.doc_id) FROM document_technologies l "
-        "JOIN documents d USING (doc_id) WHERE l.tech_id = ? GROUP BY ALL ORDER BY 1, 2",
-        [tech_id],
-    ).fetchall()
-    topics = con.execute(
-        "SELECT tt.topic_id, s.label, s.size, tt.method, round(tt.confidence, 3), tt.evidence FROM topic_technologies tt "
-        "JOIN topic_snapshots s USING (scan_id, topic_id) WHERE tt.tech_id = ? AND tt.scan_id = "
-        "(SELECT scan_id FROM analysis_runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1) "
-        "ORDER BY tt.confidence DESC, s.size DESC LIMIT ?",
-        [tech_id, limit],
-    ).fetchall()
+    params = {"tech_id": tech_id, "limit": limit}
+    docs = con.execute(query("technology_documents"), params).fetchall()
+    by_lang = con.execute(query("technology_link_counts"), {"tech_id": tech_id}).fetchall()
+    topics = con.execute(query("technology_topics"), params).fetchall()
     return {
         "documents": [
             {"doc_id": r[0], "title": r[1], "published": r[2], "language": r[3], "method": r[4], "confidence": r[5],

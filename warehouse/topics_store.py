@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from warehouse.db import fetch_dicts, fetch_one, ids_table, registered, transaction
+from warehouse.db import fetch_dicts, fetch_one, ids_table, query, registered, transaction
 
 # Tables holding one scan's analysis, cleared when a scan is analysed again.
 _SCAN_TABLES = ("topic_snapshots", "topic_members", "topic_events", "topic_technologies")
@@ -596,15 +596,7 @@ def topic_history(con: duckdb.DuckDBPyConnection, topic_id: str) -> dict[str, An
 
 def topic_changes(con: duckdb.DuckDBPyConnection, scan_id: str) -> list[dict[str, Any]]:
     """The lineage events recorded in one scan, with labels, most important first (births and ends first)."""
-    cur = con.execute(
-        """
-        SELECT event, space, from_topics, to_topics, CAST(details AS VARCHAR) AS details, previous_scan_id
-        FROM topic_events WHERE scan_id = ?
-        ORDER BY CASE event WHEN 'birth' THEN 0 WHEN 'split' THEN 1 WHEN 'merge' THEN 2 WHEN 'death' THEN 3
-                 WHEN 'grow' THEN 4 WHEN 'shrink' THEN 5 ELSE 6 END, from_topics, to_topics
-        """,
-        [scan_id],
-    )
+    cur = con.execute(query("topic_changes"), [scan_id])
     out = []
     for event, space, frm, to, details, prev in cur.fetchall():
         out.append({"event": event, "space": space, "from": list(frm), "to": list(to),

@@ -8,7 +8,6 @@ WITH ev AS (__EVIDENCE__
 SELECT tech_id, year(published) AS year, kind, count(*) AS documents
 FROM l
 WHERE published IS NOT NULL
-  AND ($as_of IS NULL OR (CASE date_precision WHEN 'year' THEN published + INTERVAL 1 YEAR
-       WHEN 'month' THEN published + INTERVAL 1 MONTH ELSE published + INTERVAL 1 DAY END) <= CAST($as_of AS DATE))
+  AND ($as_of IS NULL OR @DATE_SPAN_END()@ <= CAST($as_of AS DATE))
 GROUP BY ALL
 ORDER BY 1, 2, 3
