@@ -1,12 +1,23 @@
-"""Typed loading of the spiders' TOML configuration: technology queries, news feeds, policy bodies."""
+"""Typed loading of the spiders' TOML configuration: technology queries, news feeds, policy bodies.
+
+Each entry is validated by its model through the one configuration loader (warehouse/config.py):
+an unknown key is an error naming the entry and the nearest valid key. Optional per-entry fields
+have their default in the model, the one place it is written.
+"""
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BeforeValidator, Field
+
+from warehouse.config import ConfigError, ConfigModel, Count, Name, parse_config, read_toml
+
+__all__ = ["ConfigError", "Feed", "PolicyBody", "QueryConfig", "TechQuery", "load_feeds", "load_policy_bodies",
+           "load_queries"]
 
 # Shipped next to this module; a spider takes another file with `-a queries_file=...` etc.
 QUERIES_FILE = "queries.toml"
@@ -14,10 +25,20 @@ FEEDS_FILE = "feeds.toml"
 POLICY_BODIES_FILE = "policy_bodies.toml"
 
 ARTICLE_MODES = ("never", "if_summary", "always")
+POLICY_FIELDS = ("issuing_body", "doc_number", "published")
+E = TypeVar("E", bound=ConfigModel)
 
 
-class ConfigError(ValueError):
-    """A configuration file is missing a field or has a wrong value; the message names the file and entry."""
+def _string_tuple(value: Any) -> Any:
+    """A TOML string or array of strings as a tuple of stripped strings (a bare string is a list of one)."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return tuple(v.strip() if isinstance(v, str) else v for v in value)
+    return value
+
+
+Strings = Annotated[tuple[Name, ...], BeforeValidator(_string_tuple)]
 
 
 def default_path(name: str) -> Path:
@@ -27,42 +48,38 @@ def default_path(name: str) -> Path:
 
 def _load(path: Path | str | None, default: str) -> tuple[Path, dict[str, Any]]:
     p = Path(path) if path else default_path(default)
-    try:
-        with p.open("rb") as fh:
-            return p, tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"configuration file not found: {p}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    if not p.exists():
+        raise ConfigError(f"configuration file not found: {p}")
+    return p, read_toml(p)[0]
 
 
-def _req(entry: dict[str, Any], key: str, where: str) -> Any:
-    if key not in entry or entry[key] in ("", None):
-        raise ConfigError(f"{where}: missing required field {key!r}")
-    return entry[key]
-
-
-def _str_list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = entry.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{where}: {key!r} must be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
+def _entries(p: Path, data: Mapping[str, Any], table: str, model: type[E]) -> list[E]:
+    """Every [[table]] entry validated on its own, so an error names the entry by its id."""
+    out: list[E] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(data.get(table, [])):
+        raw_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(raw_id, str) or not raw_id.strip():
+            raise ConfigError(f"{p.name} {table} #{i + 1}: missing required field 'id'")
+        where = f"{p.name} {table} {raw_id!r}"
+        if raw_id in seen:
+            raise ConfigError(f"{where}: duplicate id")
+        seen.add(raw_id)
+        out.append(parse_config(entry, model, source=where))
+    return out
 
 
 # ─────────────────────────────── technology queries ───────────────────────────────
 
 
-@dataclass(frozen=True)
-class TechQuery:
+class TechQuery(ConfigModel):
     """How the paper APIs are asked about one technology of the taxonomy."""
 
-    id: str
-    name: str
-    arxiv_all_categories: tuple[str, ...] = ()
-    arxiv_categories: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
+    id: Name
+    name: str = ""
+    arxiv_all_categories: Strings = ()
+    arxiv_categories: Strings = ()
+    keywords: Strings = ()
     pubmed: str | None = None
     crossref: str | None = None
     epo: str | None = None
@@ -72,15 +89,32 @@ class TechQuery:
         return bool(self.arxiv_all_categories or self.arxiv_categories or self.keywords)
 
 
-@dataclass(frozen=True)
-class QueryConfig:
+class QueryDefaults(ConfigModel):
+    """The paging limits that apply to every paper API ([defaults] of the shipped queries.toml)."""
+
+    page_size: Count
+    max_records_per_query: Count
+    first_crawl_days: Count
+
+
+class QueryConfig(ConfigModel):
     """All technology queries plus the paging limits that apply to every paper API."""
 
     path: Path
     technologies: tuple[TechQuery, ...]
-    page_size: int = 100
-    max_records_per_query: int = 1000
-    first_crawl_days: int = 14
+    defaults: QueryDefaults
+
+    @property
+    def page_size(self) -> int:
+        return self.defaults.page_size
+
+    @property
+    def max_records_per_query(self) -> int:
+        return self.defaults.max_records_per_query
+
+    @property
+    def first_crawl_days(self) -> int:
+        return self.defaults.first_crawl_days
 
     def select(self, ids: str | None) -> tuple[TechQuery, ...]:
         """The technologies named in a comma-separated list (all when empty)."""
@@ -97,54 +131,31 @@ class QueryConfig:
 def load_queries(path: Path | str | None = None) -> QueryConfig:
     """Load the technology query configuration (default: the shipped queries.toml)."""
     p, data = _load(path, QUERIES_FILE)
-    defaults = data.get("defaults", {})
-    techs: list[TechQuery] = []
-    seen: set[str] = set()
-    for i, entry in enumerate(data.get("technology", [])):
-        where = f"{p.name} technology #{i + 1}"
-        tid = str(_req(entry, "id", where))
-        where = f"{p.name} technology {tid!r}"
-        if tid in seen:
-            raise ConfigError(f"{where}: duplicate id")
-        seen.add(tid)
-        techs.append(
-            TechQuery(
-                id=tid,
-                name=str(entry.get("name", tid)),
-                arxiv_all_categories=_str_list(entry, "arxiv_all_categories", where),
-                arxiv_categories=_str_list(entry, "arxiv_categories", where),
-                keywords=_str_list(entry, "keywords", where),
-                pubmed=(entry.get("pubmed") or None),
-                crossref=(entry.get("crossref") or None),
-                epo=(entry.get("epo") or None),
-            )
-        )
+    techs = [t if t.name else t.model_copy(update={"name": t.id}) for t in _entries(p, data, "technology", TechQuery)]
     if not techs:
         raise ConfigError(f"{p}: no [[technology]] entries")
-    return QueryConfig(
-        path=p,
-        technologies=tuple(techs),
-        page_size=int(defaults.get("page_size", 100)),
-        max_records_per_query=int(defaults.get("max_records_per_query", 1000)),
-        first_crawl_days=int(defaults.get("first_crawl_days", 14)),
-    )
+    # Another queries file may set only some limits: the shipped file's [defaults] holds the rest.
+    shipped = read_toml(default_path(QUERIES_FILE))[0].get("defaults", {})
+    defaults = parse_config({**shipped, **data.get("defaults", {})}, QueryDefaults, source=f"{p.name} [defaults]")
+    return QueryConfig(path=p, technologies=tuple(techs), defaults=defaults)
 
 
 # ─────────────────────────────────── news feeds ───────────────────────────────────
 
 
-@dataclass(frozen=True)
-class Feed:
+class Feed(ConfigModel):
     """One RSS/Atom feed."""
 
-    id: str
-    url: str
+    id: Name
+    url: Name
     name: str = ""
     language: str | None = None
-    fetch_article: str = "if_summary"
+    fetch_article: Literal["never", "if_summary", "always"] = "if_summary"
     # Below this many characters of feed text an item counts as "summary only".
-    min_text_chars: int = 800
+    min_text_chars: Count = 800
     enabled: bool = True
+    # The feed's published request limit or terms, for people (the crawler's own politeness applies).
+    limits: str = ""
 
     @property
     def source(self) -> str:
@@ -154,37 +165,14 @@ class Feed:
 def load_feeds(path: Path | str | None = None) -> tuple[Feed, ...]:
     """Load the feed list (default: the shipped feeds.toml); disabled feeds are left out."""
     p, data = _load(path, FEEDS_FILE)
-    feeds: list[Feed] = []
-    seen: set[str] = set()
-    for i, entry in enumerate(data.get("feed", [])):
-        where = f"{p.name} feed #{i + 1}"
-        fid = str(_req(entry, "id", where))
-        where = f"{p.name} feed {fid!r}"
-        if fid in seen:
-            raise ConfigError(f"{where}: duplicate id")
-        seen.add(fid)
-        mode = entry.get("fetch_article", "if_summary")
-        if mode not in ARTICLE_MODES:
-            raise ConfigError(f"{where}: fetch_article must be one of {', '.join(ARTICLE_MODES)}")
-        feed = Feed(
-            id=fid,
-            url=str(_req(entry, "url", where)),
-            name=str(entry.get("name", fid)),
-            language=entry.get("language"),
-            fetch_article=mode,
-            min_text_chars=int(entry.get("min_text_chars", 800)),
-            enabled=bool(entry.get("enabled", True)),
-        )
-        if feed.enabled:
-            feeds.append(feed)
-    return tuple(feeds)
+    feeds = [f if f.name else f.model_copy(update={"name": f.id}) for f in _entries(p, data, "feed", Feed)]
+    return tuple(f for f in feeds if f.enabled)
 
 
 # ───────────────────────────────── policy bodies ──────────────────────────────────
 
 
-@dataclass(frozen=True)
-class PolicyBody:
+class PolicyBody(ConfigModel):
     """A government body whose policy documents are read from list pages and detail pages.
 
     Selectors are parsel CSS selectors (``::text``, ``::attr(href)``), or XPath when they start
@@ -192,22 +180,23 @@ class PolicyBody:
     label printed next to it on the detail page (发文机关, 发文字号, 成文日期 ...).
     """
 
-    id: str
-    name: str
-    list_urls: tuple[str, ...]
-    item: str
-    item_link: str
+    id: Name
+    name: Name
+    list_urls: Annotated[tuple[Name, ...], BeforeValidator(_string_tuple), Field(min_length=1)]
+    item: Name
+    item_link: Name
     item_title: str | None = None
     item_date: str | None = None
     next_page: str | None = None
     detail_title: str | None = None
     detail_text: str = "body"
     detail_date: str | None = None
-    fields: dict[str, str] = field(default_factory=dict)
-    max_pages: int = 3
+    fields: dict[Literal["issuing_body", "doc_number", "published"], str] = Field(default_factory=dict)
+    max_pages: Count = 3
     language: str = "zh"
     verified: bool = False
     enabled: bool = True
+    limits: str = ""
 
     @property
     def source(self) -> str:
@@ -217,39 +206,9 @@ class PolicyBody:
 def load_policy_bodies(path: Path | str | None = None) -> tuple[PolicyBody, ...]:
     """Load the policy bodies (default: the shipped policy_bodies.toml); disabled ones are left out."""
     p, data = _load(path, POLICY_BODIES_FILE)
-    bodies: list[PolicyBody] = []
-    seen: set[str] = set()
     for i, entry in enumerate(data.get("body", [])):
-        where = f"{p.name} body #{i + 1}"
-        bid = str(_req(entry, "id", where))
-        where = f"{p.name} body {bid!r}"
-        if bid in seen:
-            raise ConfigError(f"{where}: duplicate id")
-        seen.add(bid)
-        fields = entry.get("fields", {})
-        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
-            raise ConfigError(f"{where}: fields must map field names to label strings")
-        unknown = set(fields) - {"issuing_body", "doc_number", "published"}
+        fields = entry.get("fields", {}) if isinstance(entry, dict) else {}
+        unknown = set(fields) - set(POLICY_FIELDS) if isinstance(fields, dict) else set()
         if unknown:
-            raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-        body = PolicyBody(
-            id=bid,
-            name=str(_req(entry, "name", where)),
-            list_urls=_str_list(entry, "list_urls", where) or (str(_req(entry, "list_urls", where)),),
-            item=str(_req(entry, "item", where)),
-            item_link=str(_req(entry, "item_link", where)),
-            item_title=entry.get("item_title"),
-            item_date=entry.get("item_date"),
-            next_page=entry.get("next_page"),
-            detail_title=entry.get("detail_title"),
-            detail_text=str(entry.get("detail_text", "body")),
-            detail_date=entry.get("detail_date"),
-            fields=dict(fields),
-            max_pages=int(entry.get("max_pages", 3)),
-            language=str(entry.get("language", "zh")),
-            verified=bool(entry.get("verified", False)),
-            enabled=bool(entry.get("enabled", True)),
-        )
-        if body.enabled:
-            bodies.append(body)
-    return tuple(bodies)
+            raise ConfigError(f"{p.name} body {entry.get('id', f'#{i + 1}')!r}: unknown field(s) {', '.join(sorted(unknown))}")
+    return tuple(b for b in _entries(p, data, "body", PolicyBody) if b.enabled)

@@ -170,7 +170,7 @@ def test_a_parsed_file_is_reused_until_it_changes(tmp_path: Path) -> None:
             GOOD.replace('aliases_en = ["alpha widget"]\naliases_zh = ["阿尔法部件"]\n', ""),
             r"'alpha_tech'.*at least one alias",
         ),
-        (GOOD.replace("aliases_en =", "alias_en ="), r"'alpha_tech'.*unknown keys \['alias_en'\]"),
+        (GOOD.replace("aliases_en =", "alias_en ="), r"'alpha_tech'.*unknown key 'alias_en'; did you mean 'aliases_en'"),
         (GOOD.replace('["阿尔法部件"]', '["6G"]'), r"'alpha_tech'.*no Chinese characters"),
         (GOOD.replace('id = "alpha_tech"', 'id = "Alpha Tech"'), r"'Alpha Tech'.*slug"),
         (

@@ -14,11 +14,11 @@ import difflib
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 M = TypeVar("M", bound="ConfigModel")
 
@@ -26,6 +26,11 @@ M = TypeVar("M", bound="ConfigModel")
 def _as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
+
+# Common field types: a count that cannot be negative, a number that cannot, a non-blank name.
+Count = Annotated[int, Field(ge=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # TOML has arrays, not tuples: a field typed `Annotated[tuple[...], FROM_ARRAY]` takes a TOML array.
 FROM_ARRAY = BeforeValidator(_as_tuple)
@@ -47,7 +52,7 @@ class ConfigModel(BaseModel):
 
     def digest(self) -> str:
         """SHA-256 (16 hex) of the parsed values: what a run made with this configuration is stamped with."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -85,25 +90,59 @@ def parse_config(data: Mapping[str, Any], model: type[M], *, source: str) -> M:
         raise ConfigError(_explain(exc, model, source)) from None
 
 
+def unknown_keys_message(unknown: Iterable[str], valid: Iterable[str]) -> str:
+    """"unknown key 'x'; did you mean 'y'?" for each unknown key (the valid keys when none is near)."""
+    valid = sorted(valid)
+    parts = []
+    for key in sorted(unknown):
+        near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        hint = f"; did you mean '{near[0]}'?" if near else f"; valid keys: {', '.join(valid)}"
+        parts.append(f"unknown key '{key}'{hint}")
+    return "; ".join(parts)
+
+
 def _explain(exc: ValidationError, model: type[BaseModel], source: str) -> str:
     """One line per problem, the first few: where, which key, what is wrong, and the nearest valid key."""
-    lines = []
-    for err in exc.errors()[:5]:
-        loc = [str(p) for p in err["loc"]]
-        *parents, key = loc or ["?"]
+    problems: dict[tuple[str, ...], list[str]] = {}
+    for err in exc.errors():
+        loc = _field_path(model, err["loc"])
+        *parents, key = loc or ("?",)
         where = f"[{'.'.join(parents)}] " if parents else ""
         if err["type"] == "extra_forbidden":
-            valid = _field_names(model, parents)
-            near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-            hint = f"; did you mean '{near[0]}'?" if near else f"; valid keys: {', '.join(sorted(valid))}"
-            lines.append(f"{where}unknown key '{key}'{hint}")
+            text = where + unknown_keys_message([key], _field_names(model, parents))
         elif err["type"] == "missing":
-            lines.append(f"{where}missing key '{key}'")
+            text = f"{where}missing key '{key}'"
         else:
-            lines.append(f"{where}{key}: {err['msg'].lower()} (got {err.get('input')!r})")
-    more = len(exc.errors()) - len(lines)
-    tail = f" (and {more} more)" if more > 0 else ""
-    return f"{source}: " + "; ".join(lines) + tail
+            text = f"{where}{key}: {err['msg'].lower()} (got {err.get('input')!r})"
+        problems.setdefault(tuple(loc), []).append(text)
+    # A value that fits no member of a union gets one line, its messages joined.
+    lines = [msgs[0] if len(msgs) == 1 else msgs[0] + " or " + "; ".join(m.split(": ", 1)[-1] for m in msgs[1:])
+             for msgs in problems.values()]
+    more = len(lines) - 5
+    return f"{source}: " + "; ".join(lines[:5]) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _field_path(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
+    """The location of an error as keys of the file: list positions kept, pydantic's union member tags dropped."""
+    out: list[str] = []
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            out.append(str(part))
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None and current.model_config.get("extra") == "forbid":
+                out.append(str(part))  # an unknown key: named as written
+                current = None
+                continue
+            if field is not None:
+                out.append(str(part))
+                current = _model_in(field.annotation)
+                continue
+        if current is None and not out:
+            out.append(str(part))
+    return out
 
 
 def _field_names(model: type[BaseModel], path: Sequence[str]) -> list[str]:

@@ -24,8 +24,10 @@ from scoring.screening.indicators.base import (
     add_months,
     rounded,
 )
+from scoring.screening.indicators.local import load_local_vocabulary
 from scoring.screening.indicators.memo import EvidenceMemo
 from scoring.screening.weights import Weights, load_weights
+from warehouse import scores_store as store
 
 # Bumped whenever a change to the code would change scores made with the same weights.
 METHOD_VERSION = "screening-1"
@@ -97,12 +99,6 @@ def _doc(row: Mapping[str, Any]) -> EvidenceDoc:
     )
 
 
-def _local_vocabulary() -> Any:
-    from scoring.screening.indicators.local import load_local_vocabulary
-
-    return load_local_vocabulary()
-
-
 def memo_salt(params: Weights) -> str:
     """What every evidence-only result also depends on: the method, the scoring code and the weights."""
     h = hashlib.sha256()
@@ -113,8 +109,6 @@ def memo_salt(params: Weights) -> str:
 
 def open_memo(con: Any, params: Weights, *, read: bool = True, embeddings_digest: str | None = None) -> EvidenceMemo:
     """The evidence-only results the warehouse kept (none when read=False), keyed for these weights and code."""
-    from warehouse import scores_store as store
-
     memo = EvidenceMemo(store.load_memo(con) if read else {}, salt=memo_salt(params), read=read)
     memo.bind("embeddings", embeddings_digest if embeddings_digest is not None else store.embeddings_digest(con))
     return memo
@@ -128,8 +122,6 @@ def gather(
     memo: evidence-only results kept from earlier scans (default: those the warehouse holds). Document
     vectors are read only if an indicator needs one that is not kept.
     """
-    from warehouse import scores_store as store
-
     techs = [
         TechMeta(t["tech_id"], t["name_en"], t["name_zh"], tuple(t["aliases"]), t["direction"])
         for t in store.screened_technologies(con)
@@ -158,7 +150,7 @@ def gather(
             con, as_of=as_of, since=add_months(as_of, -recent_months), size=coherence.baseline_sample
         ),
         embeddings=LazyVectors(lambda: store.vectors_by_doc(con, doc_techs.keys())),
-        players=_local_vocabulary(),
+        players=load_local_vocabulary(),
         memo=memo if memo is not None else open_memo(con, params),
     )
     evidence = [TechEvidence(t, docs_by_tech.get(t.tech_id, [])) for t in techs]
@@ -260,8 +252,6 @@ def input_digest(con: Any, *, as_of: dt.date, params: Weights, weights_hash: str
     fractional years (`age_years`), and stored details name the window dates, so even a day later
     changes stored values.
     """
-    from warehouse import scores_store as store
-
     windows = params.windows
     recent_months = windows.recent_months
     coherence = params.indicators.coherence
@@ -304,8 +294,6 @@ def score_scan(
     rest on changed: that scan's scores and indicator values are copied to this scan id instead of
     recomputed (a re-scan with nothing new). force=True always recomputes.
     """
-    from warehouse import scores_store as store
-
     started = time.perf_counter()
     if as_of is None:
         as_of = store.scan_as_of(con, scan_id) or dt.date.today()
@@ -318,28 +306,7 @@ def score_scan(
            "method_version": METHOD_VERSION, "reused_from": None}
     source = None if force else store.reusable_scan(con, input_digest=digest, scan_id=scan_id)
     if source is not None:
-        if source == scan_id:  # already scored from these very inputs: its rows are what recomputing would store
-            note = f"scan {scan_id} was already scored from these inputs: its scores are kept"
-        else:
-            run.update(reused_from=source, scored_at=dt.datetime.now(), seconds=round(time.perf_counter() - started, 3))
-            store.copy_scores(con, from_scan=source, to_scan=scan_id, scored_at=run["scored_at"], run=run)
-            note = f"nothing the scores rest on changed since scan {source}: its scores were carried over"
-        counts = store.score_counts(con, scan_id)
-        return ScoringSummary(
-            scan_id=scan_id,
-            as_of=as_of,
-            weights_hash=weights_hash,
-            technologies=counts["technologies"],
-            horizons={h: counts["horizons"].get(h, 0) for h in (*criteria.HORIZONS, criteria.INSUFFICIENT)},
-            strategic_yes=counts["strategic_yes"],
-            disruptive_yes=counts["disruptive_yes"],
-            documents_read=counts["documents_read"],
-            seconds=round(time.perf_counter() - started, 3),
-            created_scan=created,
-            notes=(note,),
-            input_digest=digest,
-            reused_from=source,
-        )
+        return _carry_over(con, scan_id, source, run, started, created)
     previous = store.latest_score_run(con, exclude_scan_id=scan_id)
     changed = tuple(sorted(k for k in parts if previous is None or previous["parts"].get(k) != parts[k]))
     # Evidence-only results kept from earlier scans are reused unless forced (a forced run computes cold).
@@ -368,4 +335,30 @@ def score_scan(
         input_digest=digest,
         changed=changed,
         evidence_memo=memo.stats(),
+    )
+
+
+def _carry_over(con: Any, scan_id: str, source: str, run: dict[str, Any], started: float, created: bool) -> ScoringSummary:
+    """Scores of a scan made from the very same inputs stand for this scan: copy them (or keep them, if its own)."""
+    if source == scan_id:  # already scored from these very inputs: its rows are what recomputing would store
+        note = f"scan {scan_id} was already scored from these inputs: its scores are kept"
+    else:
+        run.update(reused_from=source, scored_at=dt.datetime.now(), seconds=round(time.perf_counter() - started, 3))
+        store.copy_scores(con, from_scan=source, to_scan=scan_id, scored_at=run["scored_at"], run=run)
+        note = f"nothing the scores rest on changed since scan {source}: its scores were carried over"
+    counts = store.score_counts(con, scan_id)
+    return ScoringSummary(
+        scan_id=scan_id,
+        as_of=run["as_of"],
+        weights_hash=run["weights_hash"],
+        technologies=counts["technologies"],
+        horizons={h: counts["horizons"].get(h, 0) for h in (*criteria.HORIZONS, criteria.INSUFFICIENT)},
+        strategic_yes=counts["strategic_yes"],
+        disruptive_yes=counts["disruptive_yes"],
+        documents_read=counts["documents_read"],
+        seconds=round(time.perf_counter() - started, 3),
+        created_scan=created,
+        notes=(note,),
+        input_digest=run["input_digest"],
+        reused_from=source,
     )

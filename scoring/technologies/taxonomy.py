@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,8 @@ from typing import Any, Literal, NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
+
+from warehouse.config import ConfigError, read_toml, unknown_keys_message
 
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.toml")
 
@@ -35,7 +36,7 @@ _ID_RE = re.compile(r"[a-z0-9][a-z0-9_]*")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(ConfigError):
     """A taxonomy file that cannot be trusted for linking: the message names the technology and the problem."""
 
 
@@ -72,10 +73,9 @@ class Technology:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise TaxonomyError(f"{path}: not valid TOML: {exc}") from exc
+        return read_toml(path)[0]
+    except ConfigError as exc:
+        raise TaxonomyError(str(exc)) from None
 
 
 def _parse_directions(raw: Any, path: Path) -> dict[str, tuple[str, str]]:
@@ -130,7 +130,7 @@ def _parse_technology(raw: Any, index: int) -> Technology:
     unknown = set(raw) - _KNOWN_KEYS
     if unknown:
         # A misspelt key ("alias_en") would otherwise silently drop a whole vocabulary.
-        raise TaxonomyError(f"technology {tech_id!r}: unknown keys {sorted(unknown)}")
+        raise TaxonomyError(f"technology {tech_id!r}: {unknown_keys_message(unknown, _KNOWN_KEYS)}")
     for key in ("name_en", "name_zh"):
         if not _nonblank(raw.get(key)):
             raise TaxonomyError(f"technology {tech_id!r}: missing {key}")

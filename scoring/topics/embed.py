@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 import weakref
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -124,13 +126,38 @@ def resolve_model_path(model_name: str) -> str:
     return model_name
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded on first use (importing torch costs ~10 s).
+def _load_model(path: str, device: str, max_tokens: int, offline: bool) -> Any:
+    from sentence_transformers import SentenceTransformer  # torch: imported only when a model is used
 
-    Large batches go to a pool of single-threaded worker processes (sentence-transformers'
-    multi-process pool): at 24 word pieces a forward pass is too small for torch's intra-op threads
-    to pay off, and on 2 cores two one-thread processes embedded 1.7-3.9x more documents per second
-    than one two-thread process, with identical vectors (bench/embed_bench.py, docs/topics.md).
+    model = SentenceTransformer(path, device=device, local_files_only=offline)
+    if max_tokens:
+        model.max_seq_length = min(max_tokens, model.max_seq_length or max_tokens)
+    return model
+
+
+_WORKER_MODEL: Any = None  # the model of a worker process (see _worker_start)
+
+
+def _worker_start(path: str, device: str, max_tokens: int, offline: bool) -> None:
+    """In a worker process: one torch thread (the workers are the parallelism), then load the model."""
+    import torch
+
+    torch.set_num_threads(1)
+    global _WORKER_MODEL
+    _WORKER_MODEL = _load_model(path, device, max_tokens, offline)
+
+
+def _worker_encode(texts: list[str], batch_size: int) -> np.ndarray:
+    return _encode(_WORKER_MODEL, texts, batch_size)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use (importing torch is slow).
+
+    Large batches go to a pool of single-threaded worker processes: at a few dozen word pieces a
+    forward pass is too small for torch's intra-op threads to pay off, so one-thread processes
+    embed more documents per second than one many-thread process, with identical vectors
+    (measured in bench/embed_bench.py). offline=True never asks a model hub (local_files_only).
     """
 
     def __init__(
@@ -153,7 +180,8 @@ class SentenceTransformerEmbedder:
         self.processes = processes
         self.pool_min_texts = pool_min_texts
         self._model: Any = None
-        self._pool: Any = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_size = 0
         self._stop_pool: Any = None
 
     @property
@@ -164,15 +192,7 @@ class SentenceTransformerEmbedder:
     def model(self) -> Any:
         """The loaded SentenceTransformer (loads it on first access)."""
         if self._model is None:
-            if self.offline:
-                # Must be set before the import: without it a hub lookup retries DNS for ~70 s.
-                os.environ["HF_HUB_OFFLINE"] = "1"
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(resolve_model_path(self.model_name), device=self.device)
-            if self.max_tokens:
-                self._model.max_seq_length = min(self.max_tokens, self._model.max_seq_length or self.max_tokens)
+            self._model = _load_model(resolve_model_path(self.model_name), self.device, self.max_tokens, self.offline)
         return self._model
 
     @property
@@ -181,28 +201,25 @@ class SentenceTransformerEmbedder:
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
 
+    @property
+    def pool_size(self) -> int:
+        """Worker processes running now (0 when no pool is started)."""
+        return self._pool_size if self._pool is not None else 0
+
     def worker_count(self) -> int:
         """How many worker processes a large batch uses (1: embed in this process)."""
         if self.device != "cpu":
             return 1  # one accelerator: its own parallelism is what counts
         return max(1, self.processes or (os.cpu_count() or 1))
 
-    def _start_pool(self, workers: int) -> Any:
+    def _start_pool(self, workers: int) -> ProcessPoolExecutor:
         if self._pool is None:
-            model = self.model
-            # Spawned workers read OMP_NUM_THREADS when torch starts: one thread each, no oversubscription.
-            saved = os.environ.get("OMP_NUM_THREADS")
-            os.environ["OMP_NUM_THREADS"] = "1"
-            try:
-                self._pool = model.start_multi_process_pool(target_devices=["cpu"] * workers)
-            finally:
-                if saved is None:
-                    os.environ.pop("OMP_NUM_THREADS", None)
-                else:
-                    os.environ["OMP_NUM_THREADS"] = saved
-            # Stopped when the embedder is collected or, at the latest, at interpreter exit (before
-            # teardown, so no worker or semaphore is left behind).
-            self._stop_pool = weakref.finalize(self, model.stop_multi_process_pool, self._pool)
+            args = (resolve_model_path(self.model_name), self.device, self.max_tokens, self.offline)
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_start, initargs=args)
+            self._pool_size = workers
+            # Stopped when the embedder is collected or, at the latest, at interpreter exit.
+            self._stop_pool = weakref.finalize(self, self._pool.shutdown, wait=True, cancel_futures=True)
         return self._pool
 
     def close(self) -> None:
@@ -215,7 +232,6 @@ class SentenceTransformerEmbedder:
         """Normalised vectors, computed in length-sorted batches (less padding) and returned in input order."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self.model
         workers = self.worker_count()
         pool = self._start_pool(workers) if workers > 1 and len(texts) >= self.pool_min_texts else None
         order = np.argsort([len(t) for t in texts], kind="stable")
@@ -223,18 +239,22 @@ class SentenceTransformerEmbedder:
         step = self.batch_size * 8 * (workers if pool else 1)
         for start in range(0, len(texts), step):
             idx = order[start : start + step]
-            vecs = model.encode(
-                [texts[i] for i in idx],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-                **({"pool": pool, "chunk_size": self.batch_size * 2} if pool else {}),
-            )
-            out[idx] = vecs
+            batch = [texts[i] for i in idx]
+            if pool is None:
+                out[idx] = _encode(self.model, batch, self.batch_size)
+            else:
+                size = self.batch_size * 2
+                parts = pool.map(_worker_encode, [batch[i : i + size] for i in range(0, len(batch), size)],
+                                 [self.batch_size] * ((len(batch) + size - 1) // size))
+                out[idx] = np.vstack(list(parts))
             if progress:
                 progress(len(idx))
         return out
+
+
+def _encode(model: Any, texts: list[str], batch_size: int) -> np.ndarray:
+    return model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                        show_progress_bar=False)
 
 
 def embedding_text(title: str | None, abstract: str | None, body: str | None, abstract_words: int) -> str:

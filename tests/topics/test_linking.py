@@ -15,9 +15,9 @@ from scoring.technologies.linking import (
     topic_technology_links,
 )
 from scoring.technologies.taxonomy import AliasMatcher, load_taxonomy
-from scoring.topics.config import LinkingConfig
+from scoring.topics.config import load_topics_config
 
-CFG = LinkingConfig()
+CFG = load_topics_config().linking
 
 
 def test_alias_confidence_depends_on_where_and_how_strongly_a_technology_is_named() -> None:

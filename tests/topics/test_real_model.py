@@ -49,9 +49,9 @@ def test_worker_pool_gives_the_same_vectors_in_the_same_order() -> None:
     pooled = SentenceTransformerEmbedder(processes=2, pool_min_texts=1)
     try:
         vecs = pooled.embed(texts)
-        assert pooled._pool is not None and len(pooled._pool["processes"]) == 2
+        assert pooled.pool_size == 2
     finally:
         pooled.close()
-    assert pooled._pool is None
+    assert pooled.pool_size == 0
     assert vecs.shape == alone.shape
     assert np.allclose(vecs, alone, atol=1e-5)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
 
 from scoring.screening.indicators.base import (
     EvidenceDoc,
@@ -20,6 +22,7 @@ from scoring.screening.indicators.base import (
     saturate,
     top_ids,
 )
+from warehouse.config import ConfigModel, Name, load_config
 
 PLAYERS_PATH = Path(__file__).with_name("local_players.toml")
 
@@ -45,23 +48,39 @@ class LocalVocabulary:
     china_words: tuple[str, ...]
 
 
+class PlayerEntry(ConfigModel):
+    """One [[player]] of local_players.toml; aliases and exact names are optional lists."""
+
+    name: Name
+    en: Name
+    kind: Literal["university", "institute", "hospital", "firm"]
+    aliases: list[Name] = Field(default_factory=list)
+    exact: list[Name] = Field(default_factory=list)
+
+
+class Places(ConfigModel):
+    shanghai: list[Name]
+    china_countries: list[Name]
+    china_affiliation_words: list[Name]
+
+
+class PlayersFile(ConfigModel):
+    player: list[PlayerEntry]
+    places: Places
+
+
 def load_local_vocabulary(path: Path | None = None) -> LocalVocabulary:
     """Read the curated players file; a malformed entry fails loudly rather than silently dropping a player."""
-    path = Path(path) if path else PLAYERS_PATH
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    players = []
-    for i, raw in enumerate(data.get("player", [])):
-        if not raw.get("name") or not raw.get("en") or not raw.get("kind"):
-            raise ValueError(f"{path}: player #{i + 1} needs name, en and kind")
-        subs = tuple(s for s in (raw["name"], raw["en"], *raw.get("aliases", [])) if s)
-        players.append(LocalPlayer(raw["name"], raw["en"], raw["kind"], subs, tuple(raw.get("exact", []))))
-    places = data.get("places", {})
+    data = load_config(Path(path) if path else PLAYERS_PATH, PlayersFile)
+    players = tuple(
+        LocalPlayer(p.name, p.en, p.kind, (p.name, p.en, *p.aliases), tuple(p.exact)) for p in data.player
+    )
+    places = data.places
     return LocalVocabulary(
-        tuple(players),
-        tuple(places.get("shanghai", ["上海", "Shanghai"])),
-        frozenset(c.lower() for c in places.get("china_countries", ["China"])),
-        tuple(places.get("china_affiliation_words", ["China"])),
+        players,
+        tuple(places.shanghai),
+        frozenset(c.lower() for c in places.china_countries),
+        tuple(places.china_affiliation_words),
     )
 
 
