@@ -5,6 +5,10 @@ stage holds the warehouse for writing while it works (`run_scan` holds one conne
 stage after the crawl to the end), records its outcome in `scan_stages`, and is skipped when a re-run
 of the same scan finds it already succeeded — so a failed or killed scan resumes without redoing
 finished work, and every stage is itself idempotent.
+
+The ingest, analyse and score stages import their scoring/ and warehouse/ modules inside the
+function: those bring numpy, pyarrow and pydantic (0.1-0.4 s each), which `futurescan scan
+--help` and a scan resumed past those stages do not need.
 """
 
 from __future__ import annotations
@@ -18,7 +22,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flows.crawl import run_crawls
+from flows.present.report import write_scan_report
 from flows.settings import Settings
+from spiders.registry import DEFAULT_SOURCES
+from warehouse.db import connect_writer, publish
+from warehouse.migrate import migrate_once
+from warehouse.scans_store import finish_scan, record_stage, scan_landing_files, stage_status, start_scan
 
 STAGES: tuple[str, ...] = ("crawl", "ingest", "analyse", "score", "publish")
 
@@ -55,11 +65,14 @@ class StageResult:
 
 
 def default_scan_id(opts: ScanOptions, today: dt.date | None = None) -> str:
-    """ISO week of today ('2026-W47'), or 'asof-YYYY-MM-DD' for a replay; re-running the same id resumes."""
-    if opts.scan_id:
-        return opts.scan_id
-    if opts.as_of:
-        return f"asof-{opts.as_of.isoformat()}"
+    """The scan's own id if it has one, else its conventional one (scan_id_for); re-running the same id resumes."""
+    return opts.scan_id or scan_id_for(opts.as_of, today)
+
+
+def scan_id_for(as_of: dt.date | None, today: dt.date | None = None) -> str:
+    """'asof-YYYY-MM-DD' for a replay, else the ISO week of today ('2026-W47')."""
+    if as_of:
+        return f"asof-{as_of.isoformat()}"
     year, week, _ = (today or dt.date.today()).isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -83,9 +96,6 @@ def _writer(settings: Settings) -> Iterator[Any]:
     if held is not None:
         yield held
         return
-    from warehouse.db import connect_writer
-    from warehouse.migrate import migrate_once
-
     con = connect_writer(settings.db_path)
     try:
         migrate_once(con, settings.db_path)
@@ -120,9 +130,7 @@ def holding_writer(settings: Settings) -> Iterator[Any]:
 
 def crawl_sources(settings: Settings, opts: ScanOptions, scan_id: str, sources: list[str] | None = None) -> dict[str, Any]:
     """Crawl each source in its own subprocess; a failing source is reported, not raised."""
-    from flows.crawl import SOURCES, run_crawls
-
-    wanted = sources if sources is not None else (opts.sources or list(SOURCES))
+    wanted = sources if sources is not None else (opts.sources or list(DEFAULT_SOURCES))
     with _writer(settings) as con:
         done = {
             r[0]
@@ -145,15 +153,13 @@ def crawl_sources(settings: Settings, opts: ScanOptions, scan_id: str, sources: 
 
 def ingest_landing(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
     """Load every landing file this scan's crawls wrote (files loaded before are skipped by content)."""
-    from warehouse.scans_store import scan_landing_files
-
     per_source: dict[str, dict[str, int]] = {}
     with _writer(settings) as con:
         files = [(source, Path(p)) for source, p in scan_landing_files(con, scan_id)]
         for source, path in files:
             if not path.exists():
                 continue
-            # Validation and Arrow take ~0.5 s to import: only when there is a file to load.
+            # Validation and Arrow are imported only when there is a file to load.
             from warehouse.ingest import ingest_file
 
             rep = ingest_file(con, path)
@@ -199,17 +205,9 @@ def score_technologies(settings: Settings, opts: ScanOptions, scan_id: str) -> d
 
 def publish_outputs(settings: Settings, opts: ScanOptions, scan_id: str) -> dict[str, Any]:
     """Write the scan report and publish the read-only copy that read commands use."""
-    from warehouse.db import publish
-
     out: dict[str, Any] = {}
     with _writer(settings) as con:
-        try:
-            from flows.present.report import write_scan_report
-        except ImportError:  # the report module is optional until it lands
-            write_scan_report = None
-        if write_scan_report is not None:
-            path = write_scan_report(con, scan_id, settings.reports_dir)
-            out["report"] = str(path)
+        out["report"] = str(write_scan_report(con, scan_id, settings.reports_dir))
         publish(con, settings.db_path, settings.published_path)
     out["published_copy"] = str(settings.published_path)
     return out
@@ -247,8 +245,6 @@ def run_stage(
 def _run_stage(
     settings: Settings, opts: ScanOptions, scan_id: str, stage: str, fn: StageFn, *, force: bool
 ) -> StageResult:
-    from warehouse.scans_store import record_stage, stage_status
-
     if not force:
         with _writer(settings) as con:
             previous = stage_status(con, scan_id).get(stage)
@@ -275,8 +271,6 @@ def _run_stage(
 
 def begin_scan(settings: Settings, opts: ScanOptions) -> tuple[str, bool]:
     """Create (or reopen) the scan row; returns (scan_id, resumed)."""
-    from warehouse.scans_store import start_scan
-
     scan_id = default_scan_id(opts)
     with _writer(settings) as con:
         resumed = start_scan(con, scan_id, as_of=opts.as_of, params=opts.to_params())
@@ -285,8 +279,6 @@ def begin_scan(settings: Settings, opts: ScanOptions) -> tuple[str, bool]:
 
 def end_scan(settings: Settings, scan_id: str, results: list[StageResult], error: str | None = None) -> str:
     """Close the scan: failed if a stage raised, partial if any stage was partial, else succeeded."""
-    from warehouse.scans_store import finish_scan
-
     if error:
         status = "failed"
     elif any(r.status == "partial" for r in results):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from rich.table import Table
+
+from flows.present.watchlist import build_watchlist
 from flows.settings import Settings
+from warehouse.db import connect_reader
 
 
 def watchlist_rows(settings: Settings, scan_id: str, top: int = 25) -> list[dict[str, Any]]:
     """The scan's ranked watchlist as plain rows (the same ranking as `futurescan watchlist`)."""
-    from flows.present.watchlist import build_watchlist
-    from warehouse.db import connect_reader
-
     con, _info = connect_reader(settings.db_path, settings.published_path)
     try:
         items = build_watchlist(con, scan_id, top=top)["items"]
@@ -44,14 +46,8 @@ def _flat(summary: dict[str, Any], skip: tuple[str, ...] = ()) -> list[tuple[str
     return out
 
 
-def scan_summary_tables(settings: Settings, scan_id: str) -> list[Any]:
+def scan_summary_tables(settings: Settings, scan_id: str) -> list[Table]:
     """Rich tables for the end of `futurescan scan`: stages, sources, analysis, scoring, watchlist."""
-    import json
-
-    from rich.table import Table
-
-    from warehouse.db import connect_reader
-
     con, _info = connect_reader(settings.db_path, settings.published_path)
     try:
         stages = con.execute(

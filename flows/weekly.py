@@ -17,6 +17,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows import scan as plain
 from flows.settings import Settings
+from flows.summary import scan_markdown, watchlist_rows
+from spiders.registry import DEFAULT_SOURCES
 
 RETRY_DELAYS = [10, 60, 300]
 
@@ -60,9 +62,7 @@ def stage_task(settings: Settings, opts: plain.ScanOptions, scan_id: str, stage:
 
 def _crawl(settings: Settings, opts: plain.ScanOptions, scan_id: str, retries: int) -> plain.StageResult:
     """One task per source, concurrently; failures (after retries) are collected, not raised."""
-    from flows.crawl import SOURCES
-
-    sources = opts.sources or list(SOURCES)
+    sources = opts.sources or list(DEFAULT_SOURCES)
     task_ = crawl_source.with_options(retries=retries)
     futures = {s: task_.submit(settings, opts, scan_id, s) for s in sources}
     per_source: dict[str, Any] = {}
@@ -128,8 +128,6 @@ def rescore(
 
 def _publish_artifacts(settings: Settings, scan_id: str, status: str, results: list[plain.StageResult]) -> None:
     """The watchlist as a Prefect table artifact and a Markdown summary of the scan."""
-    from flows.summary import scan_markdown, watchlist_rows
-
     rows = watchlist_rows(settings, scan_id)
     if rows:
         create_table_artifact(key="watchlist", table=rows, description=f"futurescan watchlist, scan {scan_id}")

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-# tldextract (used by Scrapy's cookie code) downloads the public-suffix list on first use. An
-# empty URL list makes it use the copy bundled with the package, so a crawl never fetches it.
-# This must happen before Scrapy imports its cookie middleware, i.e. when settings load.
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-
 BOT_NAME = "futurescan"
 SPIDER_MODULES = ["spiders.sources"]
 NEWSPIDER_MODULE = "spiders.sources"
@@ -56,7 +49,9 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
 
 # APIs, feeds and government pages are anonymous reads: no cookies, and no listening ports
-# (telnet console, remote control) on the crawling machine.
+# (telnet console, remote control) on the crawling machine. With cookies off, Scrapy's cookie
+# middleware is never enabled, and its tldextract extractor (the only one), which would download
+# the public-suffix list on first use, is never called: no environment variable is needed for it.
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

@@ -1,7 +1,9 @@
 """The `futurescan` command: one sub-command per user question, sharing --format where it prints data.
 
-Heavy libraries (torch, sentence-transformers, prefect, scrapy) are imported inside the commands
-that need them, so read-only commands start fast.
+Every command module is imported to build the command, so each keeps the imports that take long
+(torch, sentence-transformers, scikit-learn, prefect, scrapy, and the scoring/ and warehouse/
+modules that bring numpy, pyarrow or pydantic) inside the commands that need them: read-only
+commands start fast. Each module's docstring says which it defers.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import typer
 
 from flows.cli import crawl, db, eval, ingest, ledger, scan, score, topics, views
+from flows.cli.common import settings
+from flows.settings import apply_environment_defaults
 
 app = typer.Typer(
     name="futurescan",
@@ -17,6 +21,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+
+@app.callback()
+def _entry() -> None:
+    # Runs before every command: the libraries' environment defaults, before any of them is imported.
+    apply_environment_defaults(settings())
+
 
 # Each area registers its own commands; the order here is the order of `futurescan --help`.
 for module in (scan, db, crawl, ingest, topics, score, eval, views, ledger):

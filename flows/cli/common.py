@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator, Sequence
@@ -15,6 +16,9 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.settings import Settings
+from warehouse.db import WarehouseError, connect_reader, connect_writer
+from warehouse.db import publish as publish_copy
+from warehouse.migrate import migrate
 
 console = Console()
 err_console = Console(stderr=True)
@@ -40,14 +44,20 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def parse_date(value: str | None, option: str = "--as-of") -> dt.date | None:
+    """A YYYY-MM-DD option value (None when not given), with a clear error otherwise."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} must be a date like 2024-01-01, got {value!r}") from None
+
+
 @contextlib.contextmanager
 def writer(publish: bool = True, migrated: bool = True) -> Iterator[Any]:
     """A migrated writer connection (`migrated=False`: as found, for `db migrate` to report what it applies);
     publishes the read-only copy on success."""
-    from warehouse.db import WarehouseError, connect_writer
-    from warehouse.db import publish as publish_copy
-    from warehouse.migrate import migrate
-
     cfg = settings()
     try:
         con = connect_writer(cfg.db_path)
@@ -66,8 +76,6 @@ def writer(publish: bool = True, migrated: bool = True) -> Iterator[Any]:
 @contextlib.contextmanager
 def reader() -> Iterator[Any]:
     """A read-only connection (live or published copy); prints its freshness to stderr."""
-    from warehouse.db import WarehouseError, connect_reader
-
     cfg = settings()
     try:
         con, info = connect_reader(cfg.db_path, cfg.published_path)

@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.table import Table
 
 from flows.cli.common import OutputFormat, console, emit, err_console, fail, settings
+from flows.crawl import CrawlError, run_crawls
+from spiders.registry import DEFAULT_SOURCES
 
 
 def crawl_cmd(
@@ -39,16 +44,9 @@ def crawl_cmd(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format of the summary."),
 ) -> None:
     """Crawl sources into landing files, each crawl in its own process, and record them as crawl runs."""
-    from flows.crawl import DEFAULT_SOURCES, CrawlError, run_crawls
-
     if snapshot and base_url:
         raise fail("--snapshot replays the shipped recordings; it cannot be combined with --base-url")
-    extra = {}
-    for a in arg or []:
-        key, sep, value = a.partition("=")
-        if not sep or not key:
-            raise fail(f"--arg takes KEY=VALUE, not {a!r}")
-        extra[key.strip()] = value
+    extra = _spider_args(arg or [])
     cfg = settings()
     chosen = list(sources or [])
     show = fmt is OutputFormat.table
@@ -85,6 +83,17 @@ def crawl_cmd(
         raise typer.Exit(1)
 
 
+def _spider_args(pairs: list[str]) -> dict[str, str]:
+    """The --arg KEY=VALUE options as spider arguments."""
+    extra = {}
+    for a in pairs:
+        key, sep, value = a.partition("=")
+        if not sep or not key:
+            raise fail(f"--arg takes KEY=VALUE, not {a!r}")
+        extra[key.strip()] = value
+    return extra
+
+
 class _ProgressBoard:
     """A live rich table of running crawls: requests, items, errors, state."""
 
@@ -95,8 +104,6 @@ class _ProgressBoard:
 
     def __enter__(self) -> _ProgressBoard:
         if self.enabled:
-            from rich.live import Live
-
             self.live = Live(self._table(), console=err_console, refresh_per_second=4, transient=True)
             self.live.__enter__()
         return self
@@ -110,10 +117,7 @@ class _ProgressBoard:
         if self.live is not None:
             self.live.update(self._table())
 
-    def _table(self) -> Any:
-        from rich.spinner import Spinner
-        from rich.table import Table
-
+    def _table(self) -> Table:
         table = Table(title="Crawling", show_edge=False)
         for col in ("", "source", "state", "requests", "items", "dropped", "errors"):
             table.add_column(col)

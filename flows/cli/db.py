@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from flows.cli.common import OutputFormat, console, emit, reader, writer
+from warehouse.migrate import applied_migrations, available_migrations, migrate, table_counts
 
 db_app = typer.Typer(help="Create, upgrade and inspect the warehouse.", no_args_is_help=True)
 
@@ -12,8 +13,6 @@ db_app = typer.Typer(help="Create, upgrade and inspect the warehouse.", no_args_
 @db_app.command("migrate")
 def migrate_cmd() -> None:
     """Apply pending schema migrations (a no-op when the warehouse is current)."""
-    from warehouse.migrate import applied_migrations, migrate
-
     with writer(migrated=False) as con:
         applied = migrate(con)
         total = len(applied_migrations(con))
@@ -26,8 +25,6 @@ def migrate_cmd() -> None:
 @db_app.command("status")
 def status_cmd(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format.")) -> None:
     """Show applied migrations and the row count of every table."""
-    from warehouse.migrate import applied_migrations, available_migrations, table_counts
-
     with reader() as con:
         applied = applied_migrations(con)
         counts = table_counts(con)

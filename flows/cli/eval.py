@@ -1,14 +1,18 @@
-"""`futurescan eval horizon|trends`: how well the screening agrees with labels and forecasts growth."""
+"""`futurescan eval horizon|trends`: how well the screening agrees with labels and forecasts growth.
+
+scoring.screening and warehouse.scores_store are imported inside the commands: they bring numpy,
+pyarrow and pydantic, which the other commands do not need.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import typer
 
-from flows.cli.common import OutputFormat, console, emit, fail, reader
-from flows.cli.score import parse_date
+from flows.cli.common import OutputFormat, console, emit, fail, parse_date, reader
 
 eval_app = typer.Typer(help="Evaluate the screening: horizon labels, growth forecasts.", no_args_is_help=True)
 
@@ -21,8 +25,6 @@ def horizon_cmd(
     weights: Path | None = typer.Option(None, "--weights", help="Weights file (default: scoring/screening/weights.toml)."),
 ) -> None:
     """Agreement of computed horizons with labels, a confusion matrix, and the evidence behind every miss."""
-    import datetime as dt
-
     from scoring.screening.evaluate import evaluate_horizon, read_labels, resolve_labels
     from scoring.screening.run import score_technologies
     from warehouse import scores_store as store

@@ -1,4 +1,8 @@
-"""`futurescan ledger` and `futurescan ledger backtest`: the track record of futurescan's own dated forecasts."""
+"""`futurescan ledger` and `futurescan ledger backtest`: the track record of futurescan's own dated forecasts.
+
+scoring.ledger, the ledger store and the ingest are imported inside the commands: they bring numpy,
+pyarrow and pydantic, which the other commands do not need.
+"""
 
 from __future__ import annotations
 

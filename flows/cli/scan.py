@@ -1,8 +1,11 @@
-"""`futurescan scan`: the weekly scan, run locally (Prefect's ephemeral mode, or plain with --no-prefect)."""
+"""`futurescan scan`: the weekly scan, run locally (Prefect's ephemeral mode, or plain with --no-prefect).
+
+Prefect (flows.weekly) is imported only when the scan runs with it: it takes seconds to import, and
+its settings come from the environment defaults the CLI entry sets (flows.settings).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -10,19 +13,9 @@ from typing import Any
 
 import typer
 
-from flows.cli.common import console, err_console, fail, settings
-
-
-def prefect_environment(home: Path) -> None:
-    """Offline-safe Prefect settings (see ../shared/STACK.md); set before prefect is imported."""
-    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)  # Prefect's own SQLite lives here
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from flows import scan as plain
+from flows.cli.common import console, err_console, fail, parse_date, settings
+from flows.summary import scan_summary_tables
 
 
 def _print_stage(stage: str, result: Any) -> None:
@@ -45,13 +38,8 @@ def scan_cmd(
     fake_embedder: bool = typer.Option(False, "--fake-embedder", hidden=True, help="Deterministic hashing embedder (tests)."),
 ) -> None:
     """Run the weekly scan: crawl → ingest → analyse → score → publish, then print a summary."""
-    from flows import scan as plain
-
     cfg = settings()
-    try:
-        as_of_date = dt.date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        raise fail(f"--as-of must be a date like 2024-01-01, got {as_of!r}") from None
+    as_of_date = parse_date(as_of)
     if weights is not None and not weights.is_file():
         raise fail(f"no such weights file: {weights}")
     opts = plain.ScanOptions(
@@ -62,7 +50,8 @@ def scan_cmd(
     started = time.perf_counter()
     try:
         if use_prefect:
-            prefect_environment(cfg.home)
+            # Prefect creates only the last folder of its home (where its SQLite database lives).
+            Path(os.environ.get("PREFECT_HOME") or cfg.prefect_home).mkdir(parents=True, exist_ok=True)
             from flows.weekly import weekly_scan
 
             out = weekly_scan(
@@ -83,8 +72,6 @@ def scan_cmd(
 
 def print_scan_summary(scan_id: str, status: str, seconds: float) -> None:
     """The end-of-scan summary: per-source documents, topics, scores, watchlist, where the report is."""
-    from flows.summary import scan_summary_tables
-
     cfg = settings()
     colour = {"succeeded": "green", "partial": "yellow"}.get(status, "red")
     console.print(f"\n[bold]scan {scan_id}[/]: [{colour}]{status}[/] in {seconds:.1f} s")

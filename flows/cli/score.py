@@ -1,35 +1,20 @@
-"""`futurescan score` and `futurescan override`: screening scores, and consultants' judgements beside them."""
+"""`futurescan score` and `futurescan override`: screening scores, and consultants' judgements beside them.
+
+scoring.screening and warehouse.scores_store are imported inside the commands: they bring numpy,
+pyarrow and pydantic, which the other commands do not need.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from flows.cli.common import OutputFormat, console, emit, fail, reader, writer
+from flows.cli.common import OutputFormat, console, emit, fail, parse_date, reader, writer
+from flows.scan import scan_id_for
 
 HORIZON_CHOICES = ("near", "mid", "far")
-
-
-def default_scan_id(as_of: dt.date | None, today: dt.date | None = None) -> str:
-    """The weekly flow's convention: 'asof-YYYY-MM-DD' for a replay, else this ISO week ('2026-W47')."""
-    if as_of is not None:
-        return f"asof-{as_of.isoformat()}"
-    year, week, _ = (today or dt.date.today()).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def parse_date(value: str | None, option: str = "--as-of") -> dt.date | None:
-    """A YYYY-MM-DD option value, with a clear error otherwise."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{option} must be a date like 2025-06-30, got {value!r}") from None
-
 
 def _score_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
@@ -67,7 +52,7 @@ def score_cmd(
     day = parse_date(as_of)
     if weights is not None and not weights.is_file():
         raise fail(f"no weights file at {weights}")
-    sid = scan_id or default_scan_id(day)
+    sid = scan_id or scan_id_for(day)
     with writer() as con:
         try:
             summary = score_scan(con, scan_id=sid, as_of=day, weights_path=weights, force=force)

@@ -1,4 +1,8 @@
-"""`futurescan analyse | topics … | tech …`: build topics, follow what changed, review candidate technologies."""
+"""`futurescan analyse | topics … | tech …`: build topics, follow what changed, review candidate technologies.
+
+The analysis (scoring.topics: embedder, pipeline), the topic and technology stores and the linker
+are imported inside the commands: they bring numpy and pyarrow, and the embedder torch.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,26 @@ import re
 from typing import Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flows.cli.common import OutputFormat, console, emit, err_console, fail, reader, settings, writer
+from flows.cli.common import (
+    OutputFormat,
+    console,
+    emit,
+    err_console,
+    fail,
+    parse_date,
+    reader,
+    settings,
+    writer,
+)
+from scoring.technologies.taxonomy import DIRECTION_IDS, DIRECTIONS, find_technology
+from scoring.topics.config import TopicsConfigError, load_topics_config
+from warehouse.db import table_exists
 
 topics_app = typer.Typer(help="Topics found in the documents and how they changed between scans.", no_args_is_help=True)
 tech_app = typer.Typer(help="Candidate technologies: the seeded taxonomy, additions and discovered candidates.",
                        no_args_is_help=True)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{option} must be a date like 2024-01-01, got {value!r}") from None
 
 
 # ───────────────────────────── analyse ─────────────────────────────
@@ -37,15 +46,12 @@ def analyse_cmd(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format of the summary."),
 ) -> None:
     """Embed new/changed documents, cluster them into topics, follow lineage, link to technologies."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from scoring.topics.config import TopicsConfigError, load_topics_config
     from scoring.topics.embed import FakeEmbedder
     from scoring.topics.pipeline import run_analysis
     from scoring.topics.vectors import make_embedder
 
     cfg = settings()
-    as_of_date = _date(as_of, "--as-of")
+    as_of_date = parse_date(as_of)
     try:
         config = load_topics_config()
     except TopicsConfigError as exc:
@@ -112,7 +118,6 @@ def _print_summary(summary: Any, fmt: OutputFormat) -> None:
 
 
 def _scan_or_latest(con: Any, scan_id: str | None) -> str:
-    from warehouse.db import table_exists
     from warehouse.topics_store import latest_scan_id
 
     if not table_exists(con, "analysis_runs"):
@@ -224,7 +229,6 @@ def topics_changes_cmd(
 
 def _resolve_tech(con: Any, name: str) -> dict[str, Any]:
     from scoring.technologies.linking import technology_from_row
-    from scoring.technologies.taxonomy import find_technology
     from warehouse.technologies_store import get_technology, load_technologies
 
     row = get_technology(con, name)
@@ -247,7 +251,6 @@ def tech_list_cmd(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Every technology with its direction, status and linked documents by method."""
-    from warehouse.db import table_exists
     from warehouse.technologies_store import link_summary
 
     with reader() as con:
@@ -296,8 +299,6 @@ def _split(values: str | None) -> list[str]:
 
 
 def _direction(value: str | None) -> str | None:
-    from scoring.technologies.taxonomy import DIRECTION_IDS, DIRECTIONS
-
     if not value:
         return None
     v = value.strip().lower()

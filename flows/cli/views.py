@@ -7,8 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markdown import Markdown
+from rich.table import Table
 
 from flows.cli.common import console, err_console, fail, reader, settings
+from flows.present import assessment as asm
+from flows.present import export, report
+from flows.present import movers as mv
+from flows.present import watchlist as wl
+from flows.present.export import write_xlsx
+from flows.present.labels import MOVES
+from flows.present.report import render_assessment_html
+from warehouse.views import ViewError, resolve_scan
 
 
 class ViewFormat(StrEnum):
@@ -48,8 +58,6 @@ def _out(text: str, output: Path | None) -> None:
 
 
 def _table(rows: list[dict[str, Any]], title: str, empty: str) -> None:
-    from rich.table import Table
-
     if not rows:
         console.print(f"[dim]{title}: {empty}[/]")
         return
@@ -65,8 +73,6 @@ def _table(rows: list[dict[str, Any]], title: str, empty: str) -> None:
 
 
 def _xlsx(sheets: dict[str, list[dict[str, Any]]], output: Path | None) -> None:
-    from flows.present.export import write_xlsx
-
     if output is None:
         raise fail("--format xlsx needs --output FILE.xlsx")
     write_xlsx(sheets, output)
@@ -84,10 +90,6 @@ def watchlist_cmd(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal."),
 ) -> None:
     """Ranked watchlist: strategic, disruptive, horizon, trend, evidence and what changed since the previous scan."""
-    from flows.present import export
-    from flows.present import watchlist as wl
-    from warehouse.views import ViewError
-
     with reader() as con:
         try:
             data = wl.build_watchlist(con, scan, horizon=horizon.value if horizon else None, direction=direction, top=top)
@@ -130,10 +132,6 @@ def movers_cmd(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal."),
 ) -> None:
     """The week's news: entered, left, rose, fell, horizon changed, new candidates discovered."""
-    from flows.present import export
-    from flows.present import movers as mv
-    from warehouse.views import ViewError
-
     with reader() as con:
         try:
             data = mv.build_movers(con, scan, since=since, threshold=threshold)
@@ -150,8 +148,6 @@ def movers_cmd(
     elif fmt is ViewFormat.md:
         _out(f"## {head}\n\n" + export.to_markdown(mv.display_rows(data["moves"])), output)
     elif fmt is ViewFormat.xlsx:
-        from flows.present.labels import MOVES
-
         sheets = {MOVES[m][0]: [r for r in records if r["move"] == m] for m in mv.MOVE_ORDER}
         _xlsx(sheets, output)
     else:
@@ -168,10 +164,6 @@ def assess_cmd(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal."),
 ) -> None:
     """Horizon assessment of one technology: calls with reasons, indicators with evidence, trends, lineage, timeline."""
-    from flows.present import assessment as asm
-    from flows.present import export
-    from warehouse.views import ViewError
-
     with reader() as con:
         try:
             tech_id = asm.resolve_technology(con, technology)
@@ -192,14 +184,10 @@ def assess_cmd(
     elif fmt is AssessFormat.md:
         _out(asm.to_markdown(data), output)
     elif fmt is AssessFormat.html:
-        from flows.present.report import render_assessment_html
-
         _out(render_assessment_html(data), output)
     elif output is not None:
         _out(asm.to_markdown(data), output)
     else:
-        from rich.markdown import Markdown
-
         console.print(Markdown(asm.to_markdown(data)))
 
 
@@ -211,9 +199,6 @@ def report_cmd(
     exports: bool = typer.Option(False, "--exports", help="Also write the views as XLSX (a sheet per view), CSV, JSON and MD."),
 ) -> None:
     """Write the scan report: one self-contained HTML file with the radar, watchlist, movers and evidence cards."""
-    from flows.present import report
-    from warehouse.views import ViewError, resolve_scan
-
     with reader() as con:
         try:
             scan_id = resolve_scan(con, scan)["scan_id"]

@@ -328,7 +328,14 @@ def _md_link(title: str, url: str) -> str:
 
 
 def to_markdown(a: dict[str, Any]) -> str:
-    """A one-page brief in Markdown."""
+    """A one-page brief in Markdown: one section after another, each from its own function."""
+    sections = (_md_header, _md_calls, _md_criteria, _md_drivers, _md_trend, _md_lineage, _md_leaders, _md_policy,
+                _md_overrides, _md_timeline)
+    return "\n".join(line for section in sections for line in section(a))
+
+
+def _md_header(a: dict[str, Any]) -> list[str]:
+    """Title, direction, status, scan, definition and aliases."""
     t = a["tech"]
     out = [f"# {_md(t['name'])} — 技术时间窗评估 Horizon assessment", ""]
     scan = a["scan"]
@@ -342,6 +349,12 @@ def to_markdown(a: dict[str, Any]) -> str:
         out.append("")
     if t.get("aliases"):
         out += ["别名 Aliases: " + ", ".join(_md(x) for x in t["aliases"][:12]), ""]
+    return out
+
+
+def _md_calls(a: dict[str, Any]) -> list[str]:
+    """The three calls, each with its consultant override beside it."""
+    out: list[str] = []
     out += ["## 判定 Calls", ""]
     if not a["calls"]:
         out += ["No score for this technology in this scan (未评分).", ""]
@@ -351,6 +364,12 @@ def to_markdown(a: dict[str, Any]) -> str:
         for c in a["calls"]:
             out.append(f"| {c['label']} | {L.fmt_score(c['score'])} | {c['call']} | {_md(c['detail'])} | {_md(c['override'])} |")
         out.append("")
+    return out
+
+
+def _md_criteria(a: dict[str, Any]) -> list[str]:
+    """The track record, then each criterion with its reasons and the indicators and evidence behind it."""
+    out: list[str] = []
     if a.get("track_record"):
         out += markdown_section(a["track_record"]["technology"], a["track_record"]["overall"], _md)
     for crit in a["criteria"]:
@@ -369,11 +388,23 @@ def to_markdown(a: dict[str, Any]) -> str:
                 for e in ind["evidence"]:
                     out.append(f"  - {e['published']} {e['kind_label']}: {_md_link(e['title'], e['url'])}")
         out.append("")
+    return out
+
+
+def _md_drivers(a: dict[str, Any]) -> list[str]:
+    """The documents that drove the horizon call."""
+    out: list[str] = []
     if a["horizon_drivers"]:
         out += ["### 决定时间窗的证据 Documents that drove the horizon call", ""]
         out += [f"- {_md(d.get('channel'))} TRL {d.get('trl')}: “{_md(d.get('cue'))}” — {_md_link(d['title'], d['url'])}"
                 for d in a["horizon_drivers"]]
         out.append("")
+    return out
+
+
+def _md_trend(a: dict[str, Any]) -> list[str]:
+    """Evidence by year and kind, and the last 26 weeks."""
+    out: list[str] = []
     tr = a["trend"]
     if tr["yearly"]:
         out += ["## 证据年度趋势 Evidence by year and kind", ""]
@@ -384,6 +415,12 @@ def to_markdown(a: dict[str, Any]) -> str:
     if tr["weekly"]:
         out.append("近26周 Last 26 weeks: " + " · ".join(f"{str(w['week'])[:10]}: {w['documents']}" for w in tr["weekly"]))
         out.append("")
+    return out
+
+
+def _md_lineage(a: dict[str, Any]) -> list[str]:
+    """The topics linked to the technology and what happened to them."""
+    out: list[str] = []
     lin = a["lineage"]
     out += ["## 主题演化 Topic lineage", ""]
     if not lin["topics"]:
@@ -396,28 +433,52 @@ def to_markdown(a: dict[str, Any]) -> str:
         for e in lin["events"]:
             out.append(f"  - {e['scan_id']}: {e['event']} {', '.join(e['from_topics'])} → {', '.join(e['to_topics'])}")
         out.append("")
+    return out
+
+
+def _md_leaders(a: dict[str, Any]) -> list[str]:
+    """Leading institutions and countries."""
+    out: list[str] = []
     ld = a["leaders"]
     if ld["institution"] or ld["country"]:
         out += ["## 主要机构与国家 Leading institutions and countries", ""]
         out.append("- 机构 Institutions: " + ", ".join(f"{_md(x['name'])} ({x['documents']})" for x in ld["institution"]))
         out.append("- 国家 Countries: " + ", ".join(f"{_md(x['name'])} ({x['documents']})" for x in ld["country"]))
         out.append("")
+    return out
+
+
+def _md_policy(a: dict[str, Any]) -> list[str]:
+    """Policy documents naming the technology."""
+    out: list[str] = []
     if a["policy"]:
         out += ["## 政策提及 Policy mentions", ""]
         for p in a["policy"]:
             issuer = " · ".join(x for x in (p.get("issuer"), p.get("doc_number")) if x)
             out.append(f"- {p['published']} {_md_link(p['title'], p['url'])}" + (f" ({_md(issuer)})" if issuer else ""))
         out.append("")
+    return out
+
+
+def _md_overrides(a: dict[str, Any]) -> list[str]:
+    """Every consultant judgement, with what futurescan said then."""
+    out: list[str] = []
     if a["overrides"]:
         out += ["## 专家判定记录 Consultant overrides (history)", ""]
         for o in a["overrides"]:
             out.append(f"- {str(o['recorded_at'])[:16]} {o['field']} = {o['value']} by {_md(o['decided_by'])}: "
                        f"{_md(o['reason'])} (computed then: {o.get('computed_value') or '—'})")
         out.append("")
+    return out
+
+
+def _md_timeline(a: dict[str, Any]) -> list[str]:
+    """Milestones and events."""
+    out: list[str] = []
     if a["timeline"]:
         out += ["## 里程碑 Milestones and events", ""]
         for e in a["timeline"]:
             what = _md_link(e["title"], e["url"]) if e["title"] else _md(e["detail"])
             out.append(f"- {e['date']} **{e['label']}**: {what}")
         out.append("")
-    return "\n".join(out)
+    return out

@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from flows.present import labels as L
+from flows.present.templating import environment
 
 SIZE = 760
 WIDTH = 940  # room beside the rings for the left and right sector labels
@@ -108,8 +109,6 @@ def layout(items: Sequence[dict[str, Any]], threshold: int = 2) -> tuple[list[di
 
 def radar_svg(items: Sequence[dict[str, Any]], threshold: int = 2) -> tuple[Markup, list[dict[str, Any]]]:
     """(inline SVG markup, unplaced items) for watchlist rows (see flows/present/watchlist.enrich)."""
-    from flows.present.report import environment
-
     dots, unplaced = layout(items, threshold)
     sectors = []
     for i, d in enumerate(L.DIRECTION_IDS):

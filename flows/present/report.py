@@ -15,41 +15,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from flows.present import labels as L
+from flows.present import movers as mv
+from flows.present import watchlist as wl
+from flows.present.assessment import doc_link
 from flows.present.export import to_csv, to_json, to_markdown, write_xlsx
+from flows.present.radar import radar_svg
+from flows.present.templating import environment, safe_url
 from flows.present.track_record import build_record, card_lines, ledger_rows
 from warehouse import views
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 CARD_DOCUMENTS = 5
-
-
-def safe_url(url: Any) -> str:
-    """The URL when it is http(s), else '' (a crawled 'javascript:' link must never become clickable)."""
-    text = str(url or "").strip()
-    return text if re.match(r"(?i)^https?://", text) else ""
-
-
-@functools.cache
-def environment() -> jinja2.Environment:
-    """The jinja2 environment for reports: autoescape on for every template, undefined names are errors."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        # Compiled templates kept in a private temp folder (checked against the source): compiling the report's
-        # templates took ~0.4 s of every scan's publish stage.
-        bytecode_cache=jinja2.FileSystemBytecodeCache(),
-    )
-    env.filters["safe_url"] = safe_url
-    env.filters["score"] = L.fmt_score
-    env.filters["pct"] = lambda v: "—" if v is None else f"{v:.0%}"
-    return env
 
 
 @functools.cache
@@ -83,15 +61,11 @@ def _series(trend: dict[int, dict[str, int]], years: Sequence[int]) -> list[int]
 
 def scan_report_data(con: Any, scan_id: str, *, threshold: int | None = None) -> dict[str, Any]:
     """Everything the scan report shows, as plain data."""
-    from flows.present.movers import DEFAULT_THRESHOLD, build_movers
-    from flows.present.radar import radar_svg
-    from flows.present.watchlist import build_watchlist
-
-    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-    wl = build_watchlist(con, scan_id)
-    mv = build_movers(con, scan_id, threshold=threshold)
-    scan = wl["scan"]
-    every = [*wl["items"], *wl["insufficient"]]
+    threshold = mv.DEFAULT_THRESHOLD if threshold is None else threshold
+    watch = wl.build_watchlist(con, scan_id)
+    moves = mv.build_movers(con, scan_id, threshold=threshold)
+    scan = watch["scan"]
+    every = [*watch["items"], *watch["insufficient"]]
     svg, unplaced = radar_svg(every, threshold)
     as_of = scan.get("as_of")
     trends = views.evidence_trends(con, as_of)
@@ -119,10 +93,10 @@ def scan_report_data(con: Any, scan_id: str, *, threshold: int | None = None) ->
     horizons = {h: sum(1 for r in every if r["horizon"] == h) for h in L.HORIZONS}
     return {
         "scan": scan,
-        "previous": wl["previous"],
-        "watchlist": wl["items"],
-        "insufficient": wl["insufficient"],
-        "movers": mv,
+        "previous": watch["previous"],
+        "watchlist": watch["items"],
+        "insufficient": watch["insufficient"],
+        "movers": moves,
         "radar": svg,
         "unplaced": unplaced,
         "cards": cards,
@@ -130,7 +104,7 @@ def scan_report_data(con: Any, scan_id: str, *, threshold: int | None = None) ->
         "years": years,
         "counts": {
             "scored": len(every),
-            "ranked": len(wl["items"]),
+            "ranked": len(watch["items"]),
             "horizons": horizons,
             "strategic_yes": sum(1 for r in every if r["strategic_label"] == "yes"),
             "disruptive_yes": sum(1 for r in every if r["disruptive_label"] == "yes"),
@@ -143,8 +117,6 @@ def scan_report_data(con: Any, scan_id: str, *, threshold: int | None = None) ->
 
 
 def _doc_link(doc: dict[str, Any]) -> str:
-    from flows.present.assessment import doc_link
-
     return safe_url(doc_link(doc))
 
 
@@ -177,9 +149,6 @@ def write_scan_report(con: Any, scan_id: str, out_dir: Path) -> Path:
 
 def scan_views(con: Any, scan_id: str) -> dict[str, list[dict[str, Any]]]:
     """The scan's views as flat records, one list per view (the sheets of the workbook)."""
-    from flows.present import movers as mv
-    from flows.present import watchlist as wl
-
     w = wl.build_watchlist(con, scan_id)
     m = mv.build_movers(con, scan_id)
     evidence = views.card_evidence(con, w["scan"]["scan_id"], CARD_DOCUMENTS)

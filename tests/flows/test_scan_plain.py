@@ -125,6 +125,7 @@ def test_a_rescan_with_nothing_new_carries_everything_over(tmp_path: Path, monke
         return real_connect(db_path)
 
     monkeypatch.setattr(warehouse.db, "connect_writer", counting)
+    monkeypatch.setattr(plain, "connect_writer", counting)
     _, status, again = plain.run_scan(settings, plain.ScanOptions(scan_id="r2", **opts))
     assert status == "succeeded"
     assert opened == [settings.db_path]  # one writer connection for the whole scan

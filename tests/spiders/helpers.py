@@ -66,11 +66,7 @@ class Crawl:
         }
         for k, v in settings.items():
             cmd += ["-s", f"{k}={v}"]
-        env = {
-            **os.environ,
-            "SCRAPY_SETTINGS_MODULE": "spiders.settings",
-            "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
-        }
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
         self.proc = subprocess.Popen(
             cmd, cwd=self.workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )

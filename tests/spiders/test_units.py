@@ -16,10 +16,12 @@ import pytest
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.spiderloader import SpiderLoader
 
-from flows.crawl import ALL_SOURCES, SNAPSHOT_ARCHIVE, SOURCES, crawl_status, is_loopback
+from flows.crawl import SNAPSHOT_ARCHIVE, crawl_status, is_loopback
 from spiders import settings as project_settings
 from spiders.config import ConfigError, load_feeds, load_policy_bodies, load_queries
 from spiders.middlewares import parse_retry_after, user_agent
+from spiders.registry import ALL_SOURCES, DEFAULT_SOURCES
+from spiders.registry import SOURCES as REGISTERED
 from spiders.replay import original_url, recording_key, replay_url
 from spiders.sources import arxiv, crossref, pubmed
 from spiders.text import (
@@ -45,8 +47,19 @@ def _spider_classes() -> dict[str, type]:
 def test_every_source_has_a_spider_named_after_its_file() -> None:
     classes = _spider_classes()
     assert set(classes) == set(SPIDERS) == set(ALL_SOURCES)
+    assert {s.spider for s in REGISTERED} == set(classes)
     for name, cls in classes.items():
         assert Path(sys.modules[cls.__module__].__file__).stem == name
+
+
+def test_the_registry_names_what_a_bare_crawl_runs_and_what_needs_credentials() -> None:
+    assert DEFAULT_SOURCES == ("arxiv", "pubmed", "crossref", "news", "policy")
+    assert [s.name for s in REGISTERED if s.credentials] == ["epo"]
+    # The crawl command's help lists every source.
+    from flows.cli.crawl import crawl_cmd
+
+    help_text = crawl_cmd.__defaults__[0].help
+    assert all(name in help_text for name in ALL_SOURCES)
 
 
 def test_spider_custom_settings_only_tighten_politeness() -> None:
@@ -82,17 +95,30 @@ def test_polite_defaults() -> None:
     assert ua.startswith("futurescan/") and "mailto:scan-desk@stcsm.example" in ua
 
 
-def test_tldextract_never_fetches_the_suffix_list() -> None:
+def test_the_cookie_middleware_and_its_suffix_list_are_never_used() -> None:
+    # Scrapy's cookie middleware is tldextract's one user; its extractor would download the
+    # public-suffix list on first use. With cookies off no crawler enables the middleware.
+    assert project_settings.COOKIES_ENABLED is False
+    for name, cls in _spider_classes().items():
+        assert (cls.custom_settings or {}).get("COOKIES_ENABLED", False) is False, name
     env = {k: v for k, v in os.environ.items() if k != "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"}
     code = (
-        "import spiders.settings\n"
-        "from scrapy.downloadermiddlewares import cookies\n"
-        "print(repr(cookies._split_domain.suffix_list_urls))"
+        "from scrapy.core.downloader.middleware import DownloaderMiddlewareManager\n"
+        "from scrapy.settings import Settings\n"
+        "from scrapy.spiderloader import SpiderLoader\n"
+        "from scrapy.utils.test import get_crawler\n"
+        "from spiders import settings as project\n"
+        "values = {k: getattr(project, k) for k in dir(project) if k.isupper()}\n"
+        "loader = SpiderLoader.from_settings(Settings(values))\n"
+        "for name in loader.list():\n"
+        "    manager = DownloaderMiddlewareManager.from_crawler(get_crawler(loader.load(name), values))\n"
+        "    print(name, sorted(type(m).__name__ for m in manager.middlewares))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=REPO
-    )
-    assert out.stdout.strip() == "()"
+    ).stdout.splitlines()
+    assert len(out) == len(SPIDERS)
+    assert all("ContactUserAgentMiddleware" in line and "CookiesMiddleware" not in line for line in out), out
 
 
 # ── parsers on recorded files ──
@@ -244,7 +270,7 @@ def test_shipped_snapshot_is_small_and_clean() -> None:
         names = tar.getnames()
         manifest = json.load(tar.extractfile("snapshot/manifest.json"))  # type: ignore[arg-type]
         recordings = json.load(tar.extractfile("snapshot/recordings.json"))  # type: ignore[arg-type]
-    assert set(manifest["crawls"]) == set(SOURCES)
+    assert set(manifest["crawls"]) == set(DEFAULT_SOURCES)
     assert all(f"snapshot/{r['file']}" in names for r in recordings)
     hosts = {r["url"].split("/")[2] for r in recordings}
     # Only licence-clear material: no CCTV, Hacker News, Zhihu/Weibo/Toutiao data.
