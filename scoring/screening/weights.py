@@ -55,6 +55,8 @@ class Novelty(ConfigModel):
     min_documents: int
     max_documents: int
     min_term_docs: int
+    min_term_share: float
+    embedding_coverage: float
 
 
 class Reach(ConfigModel):
@@ -94,6 +96,11 @@ class Local(ConfigModel):
 class Uncertainty(ConfigModel):
     min_documents: int
     volatility_half: float
+    volatility_periods: int
+    share_floor: float
+    kind_periods: int
+    kind_min_documents: int
+    contested_gain: float
 
 
 class Stage(ConfigModel):

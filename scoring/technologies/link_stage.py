@@ -34,8 +34,6 @@ from warehouse import technologies_store as techstore
 
 ProgressFn = Callable[[str, int, int | None], None]
 ALIAS_CHUNK = 20_000  # documents read and linked between two writes
-# A discovered technology is linked to the topic it was found in with this confidence.
-ORIGIN_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,9 @@ def _representative_titles(con: Any, snapshots: Sequence[Mapping[str, Any]]) -> 
     return {s["topic_id"]: [title_of.get(d, "") for d in s["representative_doc_ids"][:3]] for s in snapshots}
 
 
-def _origin_links(con: Any, topic_inputs: Sequence[TopicInput], rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _origin_links(
+    con: Any, topic_inputs: Sequence[TopicInput], rows: Sequence[Mapping[str, Any]], confidence: float
+) -> list[dict[str, Any]]:
     """Discovered technologies (candidate or accepted) follow the topic they came from while it lives."""
     present = {ti.topic_id for ti in topic_inputs}
     have = {(r["topic_id"], r["tech_id"]) for r in rows}
@@ -168,7 +168,7 @@ def _origin_links(con: Any, topic_inputs: Sequence[TopicInput], rows: Sequence[M
         discovered = r.get("origin") == "discovered" and r.get("status") in ("candidate", "accepted")
         if discovered and r.get("topic_id") in present and (r["topic_id"], r["tech_id"]) not in have:
             out.append({"topic_id": r["topic_id"], "tech_id": r["tech_id"], "method": "origin",
-                        "confidence": ORIGIN_CONFIDENCE, "alias_share": None, "similarity": None,
+                        "confidence": confidence, "alias_share": None, "similarity": None,
                         "evidence": f"discovered from topic {r['topic_id']}"})
     return out
 
@@ -216,7 +216,7 @@ def link_stage(
     for c in candidates:
         techstore.add_technology(con, c)
         out.candidates.append(c["tech_id"])
-    rows += _origin_links(con, topic_inputs, rows)
+    rows += _origin_links(con, topic_inputs, rows, config.linking.origin_confidence)
     techstore.write_topic_technologies(con, scan_id=scan_id, rows=rows)
     out.topic_links = len(rows)
     member_links = topic_member_links(topic_inputs, rows, alias_by_doc, config.linking)

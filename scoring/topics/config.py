@@ -102,6 +102,7 @@ class LinkingConfig(ConfigModel):
     topic_similarity: NonNegative
     topic_member_confidence: NonNegative
     topic_member_min_similarity: NonNegative
+    origin_confidence: NonNegative
 
 
 class CandidateConfig(ConfigModel):

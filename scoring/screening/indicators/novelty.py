@@ -60,11 +60,11 @@ def _centroid_distance(a: list[set[str]], b: list[set[str]]) -> float:
     return clip01(1.0 - float(va @ vb) / denom) if denom else 0.0
 
 
-def _embedding_distance(a: Sequence[EvidenceDoc], b: Sequence[EvidenceDoc], emb: dict) -> float | None:
+def _embedding_distance(a: Sequence[EvidenceDoc], b: Sequence[EvidenceDoc], emb: dict, coverage: float) -> float | None:
     va = [emb[d.doc_id] for d in a if d.doc_id in emb]
     vb = [emb[d.doc_id] for d in b if d.doc_id in emb]
     # Embeddings stand in for terms only when they cover most documents of both sets.
-    if len(va) < 0.8 * len(a) or len(vb) < 0.8 * len(b) or not va or not vb:
+    if len(va) < coverage * len(a) or len(vb) < coverage * len(b) or not va or not vb:
         return None
     ca, cb = np.mean(va, axis=0), np.mean(vb, axis=0)
     denom = float(np.linalg.norm(ca) * np.linalg.norm(cb))
@@ -93,7 +93,7 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
     cap = p.max_documents
     recent_s, earlier_s = stable_sample(recent, cap), stable_sample(earlier, cap)
     drop = own_terms(ev)
-    min_docs = max(p.min_term_docs, int(0.02 * len(recent_s)))
+    min_docs = max(p.min_term_docs, int(p.min_term_share * len(recent_s)))
     # Terms and distances depend on the two samples (and their vectors), not on as_of: kept between
     # scans, keyed by the documents, the technology's names and the vectors' digest.
     memo = ctx.memo
@@ -130,7 +130,7 @@ def _compare(
     salient = {t: n for t, n in df_r.items() if n >= min_docs}
     new = {t: n for t, n in salient.items() if t not in seen}
     new_share = sum(new.values()) / sum(salient.values()) if salient else 0.0
-    distance = _embedding_distance(recent_s, earlier_s, dict(ctx.embeddings)) if ctx.embeddings else None
+    distance = _embedding_distance(recent_s, earlier_s, dict(ctx.embeddings), ctx.params.indicators.novelty.embedding_coverage) if ctx.embeddings else None
     basis = "embeddings"
     if distance is None:
         distance = _centroid_distance(r_terms, e_terms)

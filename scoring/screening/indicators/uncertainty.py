@@ -53,11 +53,11 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         return [missing("uncertainty", f"only {len(recent)} recent documents (need {need})")]
     components: dict[str, float] = {}
     history = windows.history_periods
-    shares = share_series(ev, ctx, ev.docs, min(history, 8))
+    shares = share_series(ev, ctx, ev.docs, min(history, p.volatility_periods))
     ok = shares[~np.isnan(shares)]
     if len(ok) >= 3:
-        # Year-on-year log changes of the share, with a small floor so an empty year is not -inf.
-        floor = max(float(np.nanmax(ok)) * 0.05, 1e-6)
+        # Year-on-year log changes of the share, with a floor so an empty year is not -inf.
+        floor = max(float(np.nanmax(ok)) * p.share_floor, 1e-6)
         changes = np.diff(np.log(np.maximum(ok, floor)))
         components["volatility"] = saturate(float(np.std(changes)), p.volatility_half)
     # Disagreement: do papers, news and policy move in different directions?
@@ -66,10 +66,11 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         by_kind[d.kind].append(d)
     directions = {}
     for kind, docs in by_kind.items():
-        series = share_series(ev, ctx, docs, 4)
-        if np.isnan(series).any() or len(docs) < 5:
+        series = share_series(ev, ctx, docs, p.kind_periods)
+        if np.isnan(series).any() or len(docs) < p.kind_min_documents:
             continue
-        early, late = float(series[:2].sum()), float(series[2:].sum())
+        half = p.kind_periods // 2
+        early, late = float(series[:half].sum()), float(series[half:].sum())
         directions[kind] = math.copysign(1.0, late - early) if late != early else 0.0
     if len(directions) >= 2:
         signs = list(directions.values())
@@ -80,7 +81,7 @@ def compute(ev: TechEvidence, ctx: ScanContext) -> list[IndicatorValue]:
         d for d in recent
         if memo.get("contested_text", memo.key(memo.doc_key(d)), lambda d=d: CONTESTED.search(d.short_text) is not None)
     ]
-    components["contested_share"] = min(1.0, 3.0 * len(contested) / len(recent))  # a third contested is maximal
+    components["contested_share"] = min(1.0, p.contested_gain * len(contested) / len(recent))
     value = sum(components.values()) / len(components)
     details = {
         "components": {k: rounded(v, 4) for k, v in components.items()},
